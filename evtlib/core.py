@@ -1,0 +1,363 @@
+"""The scheme-independent core: validation, bindings, the upcall loop, recording.
+
+This plays the part of Linux ``events_base.c`` plus the common half of Xen's
+``event_channel.c``. It never names a scheme: everything that depends on the
+ABI goes through the hooks of :class:`EvtchnOps`, the Python counterpart of
+Linux's ``struct evtchn_ops`` (plus Xen's per-ABI ``set_pending``/``unmask``).
+Each scheme module (``twolevel``, ``threelevel``, ``fifo``) subclasses
+:class:`EventChannels` and implements those hooks.
+
+Conventions shared by every scheme:
+
+* Ports are ``1 .. max_ports-1``; port 0 is reserved (Xen never allocates it).
+* Linux CPU ``n`` runs on vCPU ``n``, so "vcpu" and "cpu" index the same list.
+* The model starts as if Linux had bound and enabled every port: unmasked,
+  notify vCPU 0, Linux CPU 0, FIFO priority 7.
+* Delivering a port means what ``handle_irq_for_port`` does for an edge IRQ:
+  the chip's ack clears PENDING first, then the handler runs.
+"""
+
+from __future__ import annotations
+
+import numbers
+from typing import Callable, ClassVar, Optional, Protocol
+
+from .records import Counters, Snapshot, Step
+
+Handler = Optional[Callable[[int], object]]
+Deliver = Callable[[int, str], None]
+
+
+class NestedUpcallError(RuntimeError):
+    """A handler called ``upcall`` while an upcall was running."""
+
+
+class UpcallLimitError(RuntimeError):
+    """One upcall delivered more than ``upcall_limit`` events (it would not end)."""
+
+
+class EvtchnOps(Protocol):
+    """The per-ABI hooks the core calls (Linux ``struct evtchn_ops`` + Xen hooks).
+
+    ``deliver(port, why)`` passed to :meth:`handle_events` acks the port
+    (clears PENDING) and runs the handler.
+    """
+
+    def xen_set_pending(self, vcpu: int, port: int) -> bool: ...
+    def xen_unmask_port(self, port: int) -> None: ...
+    def test_and_set_mask(self, port: int) -> bool: ...
+    def clear_pending_bit(self, port: int) -> None: ...
+    def guest_unmask(self, port: int, cpu: int) -> None: ...
+    def bind_to_cpu_hook(self, port: int, old: int, new: int) -> None: ...
+    def handle_events(self, cpu: int, deliver: Deliver) -> None: ...
+    def pending_bit(self, port: int) -> bool: ...
+    def masked_bit(self, port: int) -> bool: ...
+
+
+def check_int(value, what: str, lo: int, hi: int) -> int:
+    """Return ``value`` as an int in ``lo..hi`` or raise naming value and range."""
+    if type(value) is not int:
+        if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+            raise TypeError(f"{what} must be an integer in {lo}..{hi}, got {value!r}")
+        value = int(value)
+    if not lo <= value <= hi:
+        raise ValueError(f"{what} {value} is out of range: valid {what}s are {lo}..{hi}")
+    return value
+
+
+def check_choice(value, what: str, choices) -> object:
+    if value not in choices:
+        valid = ", ".join(repr(c) for c in choices)
+        raise ValueError(f"unknown {what} {value!r}: valid values are {valid}")
+    return value
+
+
+class EventChannels:
+    """One guest's event channels: Xen's side and the Linux guest's side.
+
+    Subclasses provide the :class:`EvtchnOps` hooks and ``name``/``label``.
+    """
+
+    name: ClassVar[str] = "?"
+    label: ClassVar[str] = "?"
+    #: Most deliveries one upcall may make before :class:`UpcallLimitError`.
+    upcall_limit: int = 100_000
+    word_bits: int | None = None
+    #: Guest word sizes the ABI depends on (empty: the same for every guest).
+    word_sizes: tuple[int, ...] = ()
+    scan: str | None = None
+    timer_first: bool = False
+
+    def __init__(self, vcpus: int, max_ports: int) -> None:
+        self.vcpus = check_int(vcpus, "vcpus", 1, 4096)
+        self.max_ports = max_ports
+        # vcpu_info.evtchn_upcall_pending, one byte per vCPU.
+        self._upcall_flag = [False] * self.vcpus
+        # Xen's notify_vcpu_id and Linux's cpu_from_evtchn, non-zero entries only.
+        self._notify: dict[int, int] = {}
+        self._cpu: dict[int, int] = {}
+        self._timer: list[int | None] = [None] * self.vcpus
+        self.counters = Counters()
+        self._steps: list[Step] | None = None
+        self._in_upcall: int | None = None
+
+    # ----------------------------------------------------------- validation
+    def _port(self, port) -> int:
+        if type(port) is int and 0 < port < self.max_ports:
+            return port
+        if type(port) is not int and (isinstance(port, bool)
+                                      or not isinstance(port, numbers.Integral)):
+            raise TypeError(f"port must be an integer in 1..{self.max_ports - 1}, "
+                            f"got {port!r}")
+        port = int(port)
+        if port == 0:
+            raise ValueError(f"port 0 is reserved (Xen never allocates it): "
+                             f"valid ports are 1..{self.max_ports - 1}")
+        if not 0 < port < self.max_ports:
+            raise ValueError(f"port {port} is out of range: valid ports are "
+                             f"1..{self.max_ports - 1}")
+        return port
+
+    def _vcpu(self, vcpu, what: str = "vCPU") -> int:
+        if type(vcpu) is int and 0 <= vcpu < self.vcpus:
+            return vcpu
+        if type(vcpu) is not int and (isinstance(vcpu, bool)
+                                      or not isinstance(vcpu, numbers.Integral)):
+            raise TypeError(f"{what} must be an integer in 0..{self.vcpus - 1}, "
+                            f"got {vcpu!r}")
+        raise ValueError(f"unknown {what} {vcpu}: this model has {self.vcpus} "
+                         f"vCPU(s), valid values are 0..{self.vcpus - 1}")
+
+    # ------------------------------------------------------------ recording
+    def record(self, on: bool = True) -> None:
+        """Start (or stop) recording a :class:`Step` for every state change."""
+        if on and self._steps is None:
+            self._steps = []
+        elif not on:
+            self._steps = None
+
+    @property
+    def steps(self) -> tuple[Step, ...]:
+        return tuple(self._steps or ())
+
+    def clear_steps(self) -> None:
+        if self._steps is not None:
+            self._steps = []
+
+    def _record(self, op: str, vcpu, port, where=(), value=None, why="") -> None:
+        steps = self._steps
+        steps.append(Step(len(steps), op, vcpu, port, tuple(where), value, why,
+                          self.snapshot()))
+
+    def reset_counters(self) -> None:
+        self.counters.reset()
+
+    # --------------------------------------------------------- Xen: upcalls
+    def _mark_events_pending(self, vcpu: int) -> None:
+        """Xen ``vcpu_mark_events_pending``: test-and-set the upcall flag."""
+        self.counters.atomics += 1
+        if not self._upcall_flag[vcpu]:
+            self._upcall_flag[vcpu] = True
+            if self._steps is not None:
+                self._record("upcall-flag", vcpu, None, why=(
+                    f"upcall_pending of vCPU {vcpu} was clear: Xen sets it and "
+                    f"kicks the vCPU"))
+
+    def upcall_pending(self, vcpu: int) -> bool:
+        return self._upcall_flag[self._vcpu(vcpu)]
+
+    # ------------------------------------------------------------- Xen side
+    def set_pending(self, port: int) -> bool:
+        """Xen raises ``port`` on its notify vCPU. False: it was pending (merged)."""
+        port = self._port(port)
+        return self.xen_set_pending(self._notify.get(port, 0), port)
+
+    def xen_unmask(self, port: int) -> None:
+        """The ``EVTCHNOP_unmask`` hypercall."""
+        self.xen_unmask_port(self._port(port))
+
+    def xen_bind_vcpu(self, port: int, vcpu: int) -> None:
+        """``EVTCHNOP_bind_vcpu``: later raises go to ``vcpu``. Nothing else moves."""
+        port, vcpu = self._port(port), self._vcpu(vcpu)
+        owner = self._timer_owner(port)
+        if owner is not None and owner != vcpu:
+            raise ValueError(f"port {port} is vCPU {owner}'s VIRQ_TIMER: Xen refuses "
+                             f"to move a per-vCPU VIRQ (EINVAL); valid vCPU is {owner}")
+        self._set_map(self._notify, port, vcpu)
+        if self._steps is not None:
+            self._record("bind", vcpu, port, why=(
+                f"EVTCHNOP_bind_vcpu: Xen will notify vCPU {vcpu} of port {port}"))
+
+    def notify_vcpu(self, port: int) -> int:
+        return self._notify.get(self._port(port), 0)
+
+    # ----------------------------------------------------------- guest side
+    def mask(self, port: int) -> None:
+        self.test_and_set_mask(self._port(port))
+
+    def clear_pending(self, port: int) -> None:
+        self.clear_pending_bit(self._port(port))
+
+    def unmask(self, port: int, cpu: int | None = None) -> None:
+        """Linux ``unmask_evtchn`` running on ``cpu`` (default: the port's CPU)."""
+        port = self._port(port)
+        cpu = self._cpu.get(port, 0) if cpu is None else self._vcpu(cpu, "CPU")
+        self.guest_unmask(port, cpu)
+
+    def is_pending(self, port: int) -> bool:
+        return self.pending_bit(self._port(port))
+
+    def is_masked(self, port: int) -> bool:
+        return self.masked_bit(self._port(port))
+
+    def cpu_of(self, port: int) -> int:
+        return self._cpu.get(self._port(port), 0)
+
+    def bind_to_cpu(self, port: int, cpu: int) -> None:
+        """Linux-side binding only (``bind_evtchn_to_cpu``); Xen is not told."""
+        port, cpu = self._port(port), self._vcpu(cpu, "CPU")
+        old = self._cpu.get(port, 0)
+        self._set_map(self._cpu, port, cpu)
+        self.bind_to_cpu_hook(port, old, cpu)
+
+    def bind(self, port: int, vcpu: int, cpu: int = 0) -> None:
+        """Linux ``xen_rebind_evtchn_to_cpu(port, vcpu)`` executed on ``cpu``.
+
+        Mask first so no event arrives half-bound, move Xen's notify vCPU,
+        move Linux's binding, then unmask (from ``cpu``: the fast path only
+        if ``cpu`` is the new CPU) if the port was unmasked before.
+        """
+        port, vcpu = self._port(port), self._vcpu(vcpu)
+        cpu = self._vcpu(cpu, "CPU")
+        owner = self._timer_owner(port)
+        if owner is not None and owner != vcpu:
+            raise ValueError(f"port {port} is vCPU {owner}'s VIRQ_TIMER: Xen refuses "
+                             f"to move a per-vCPU VIRQ (EINVAL); valid vCPU is {owner}")
+        was_masked = self.test_and_set_mask(port)
+        self.xen_bind_vcpu(port, vcpu)
+        self.bind_to_cpu(port, vcpu)
+        if not was_masked:
+            self.guest_unmask(port, cpu)
+
+    def set_timer_port(self, vcpu: int, port: int) -> None:
+        """Bind VIRQ_TIMER of ``vcpu`` to ``port`` (Xen and Linux both on ``vcpu``)."""
+        vcpu, port = self._vcpu(vcpu), self._port(port)
+        owner = self._timer_owner(port)
+        if owner is not None and owner != vcpu:
+            raise ValueError(f"port {port} is already vCPU {owner}'s VIRQ_TIMER")
+        self._timer[vcpu] = port
+        self._set_map(self._notify, port, vcpu)
+        old = self._cpu.get(port, 0)
+        self._set_map(self._cpu, port, vcpu)
+        self.bind_to_cpu_hook(port, old, vcpu)
+        self.timer_port_hook(port)
+
+    def timer_port_hook(self, port: int) -> None:
+        """What Linux does to a new timer port beyond binding (FIFO: priority)."""
+
+    def timer_port(self, vcpu: int) -> int | None:
+        return self._timer[self._vcpu(vcpu)]
+
+    def _timer_owner(self, port: int) -> int | None:
+        for v, p in enumerate(self._timer):
+            if p == port:
+                return v
+        return None
+
+    @staticmethod
+    def _set_map(mapping: dict, port: int, value: int) -> None:
+        if value:
+            mapping[port] = value
+        else:
+            mapping.pop(port, None)
+
+    def set_priority(self, port: int, priority: int) -> None:
+        raise NotImplementedError(f"{self.label} has no priorities "
+                                  f"(EVTCHNOP_set_priority is FIFO only)")
+
+    def priority(self, port: int) -> int:
+        raise NotImplementedError(f"{self.label} has no priorities")
+
+    # ------------------------------------------------------ the upcall loop
+    def upcall(self, vcpu: int = 0, handler: Handler = None, force: bool = False) -> list[int]:
+        """Xen enters the upcall handler of ``vcpu``; Linux runs its event loop.
+
+        Like ``__xen_evtchn_do_upcall``: clear ``upcall_pending`` *before*
+        each pass over the ABI's pending state, and pass again while Xen set
+        it meanwhile. Runs only if the flag is set (or ``force``). Returns the
+        ports delivered, in order, with repeats. ``handler(port)`` runs after
+        the ack and may call any method but ``upcall``.
+        """
+        vcpu = self._vcpu(vcpu)
+        if self._in_upcall is not None:
+            raise NestedUpcallError(
+                f"upcall(vcpu={vcpu}) called while vCPU {self._in_upcall}'s upcall is "
+                f"running: handlers may raise, mask, unmask, bind or clear, not upcall")
+        if handler is not None and not callable(handler):
+            raise TypeError(f"handler must be callable or None, got {handler!r}")
+        counters = self.counters
+        counters.reads += 1
+        if not (self._upcall_flag[vcpu] or force):
+            return []
+        delivered: list[int] = []
+        limit = self.upcall_limit
+        ack = self.clear_pending_bit
+
+        def deliver(port: int, why: str) -> None:
+            if len(delivered) >= limit:
+                raise UpcallLimitError(
+                    f"upcall on vCPU {vcpu} delivered {limit} events without ending "
+                    f"(last port {port}); a handler that re-raises its port every "
+                    f"time never lets it end. Raise upcall_limit if this is intended")
+            # The edge chip's ack clears PENDING before the handler body runs,
+            # so a re-raise from the handler is a new 0->1 edge.
+            ack(port)
+            delivered.append(port)
+            if self._steps is not None:
+                self._record("deliver", vcpu, port, why=why)
+            if handler is not None:
+                handler(port)
+
+        self._in_upcall = vcpu
+        counters.upcalls += 1
+        if self._steps is not None:
+            self._record("upcall", vcpu, None, why=f"Xen enters vCPU {vcpu}'s upcall handler")
+        try:
+            while True:
+                # Cleared before looking at any selector or READY: a raise during
+                # the pass sets it again and buys another pass.
+                self._upcall_flag[vcpu] = False
+                counters.writes += 1
+                counters.passes += 1
+                if self._steps is not None:
+                    self._record("flag-clear", vcpu, None, why=(
+                        f"clear upcall_pending of vCPU {vcpu}, then look for events"))
+                self.handle_events(vcpu, deliver)
+                counters.reads += 1
+                if not self._upcall_flag[vcpu]:
+                    break
+                if self._steps is not None:
+                    self._record("again", vcpu, None, why=(
+                        "upcall_pending was set again during the pass: loop once more"))
+        finally:
+            self._in_upcall = None
+        counters.deliveries += len(delivered)
+        return delivered
+
+    # ------------------------------------------------------------ reporting
+    def describe(self) -> str:
+        return self.label
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.describe()}>"
+
+    def pending_ports(self) -> list[int]:
+        return list(self.snapshot().pending)
+
+    def _settings(self) -> tuple:
+        rows = [("notify", p, v) for p, v in sorted(self._notify.items())]
+        rows += [("cpu", p, c) for p, c in sorted(self._cpu.items())]
+        return tuple(rows)
+
+    def snapshot(self) -> Snapshot:  # pragma: no cover - every scheme overrides
+        raise NotImplementedError

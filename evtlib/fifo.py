@@ -1,0 +1,333 @@
+"""The FIFO ABI: Xen ``event_fifo.c`` and Linux ``events_fifo.c``.
+
+Every port has a 32-bit event word in guest memory::
+
+    bit 31 P (pending)   30 M (masked)   29 L (linked)   28 B (busy)
+    bits 16..0 LINK: the next port in the queue (0 = end)
+
+Each vCPU has 16 queues (priority 0 highest, 15 lowest, default 7). Xen
+appends a raised, unmasked, unlinked event to the tail of its queue by
+writing LINK into the old tail's word; only when the queue was empty does it
+write HEAD in the vCPU's control block and set the queue's READY bit. Linux
+takes READY with one xchg and consumes one event at a time from the highest
+ready queue, re-reading READY after each.
+
+Sequential model: B (BUSY) is set by Xen only while a cmpxchg on a tail word
+races with the guest, which cannot happen here, so B always reads 0. Event
+array pages are taken as present and control blocks as registered.
+"""
+
+from __future__ import annotations
+
+from array import array
+
+import numpy as np
+
+from .core import Deliver, EventChannels, check_int
+from .records import Snapshot
+
+P, M, L, BUSY = 1 << 31, 1 << 30, 1 << 29, 1 << 28
+LINK_BITS = 17
+LINK_MASK = (1 << LINK_BITS) - 1
+NR_CHANNELS = 1 << LINK_BITS
+QUEUES = 16
+PRIORITY_DEFAULT = 7
+CONTROL_BLOCK_BYTES = 4 + 4 + 4 * QUEUES
+WORDS_PER_PAGE = 4096 // 4
+
+
+class Fifo(EventChannels):
+    """FIFO-based event channels (Xen 4.4+, Linux 3.14+)."""
+
+    name = "fifo"
+    label = "FIFO"
+
+    def __init__(self, vcpus: int = 1) -> None:
+        super().__init__(vcpus, NR_CHANNELS)
+        self._word = array("I", bytes(4 * NR_CHANNELS))
+        # Xen-private, per port: priority, and fifo_lastq (vcpu, priority)
+        # which starts zeroed (vCPU 0, priority 0). Non-defaults only.
+        self._prio: dict[int, int] = {}
+        self._lastq: dict[int, tuple[int, int]] = {}
+        n = self.vcpus
+        self._ready = [0] * n                              # control block READY
+        self._head = [[0] * QUEUES for _ in range(n)]      # control block HEAD[q]
+        self._tail = [[0] * QUEUES for _ in range(n)]      # Xen-private tails
+        self._lhead = [[0] * QUEUES for _ in range(n)]     # Linux-private heads
+
+    def describe(self) -> str:
+        return f"{self.label}, 16 priorities, {self.vcpus} vCPU{'s' if self.vcpus > 1 else ''}"
+
+    # ------------------------------------------------------------ Xen side
+    def xen_set_pending(self, vcpu: int, port: int) -> bool:
+        """Xen ``evtchn_fifo_set_pending`` (spec 3.5), on vCPU ``vcpu``."""
+        c = self.counters
+        word = self._word
+        prio = self._prio.get(port, PRIORITY_DEFAULT)
+        rec = self._steps is not None
+        c.atomics += 1
+        was_pending = bool(word[port] & P)
+        word[port] |= P
+        if rec:
+            self._record("raise" if not was_pending else "merge", vcpu, port,
+                         (vcpu, prio), word[port],
+                         f"Xen sets P of port {port}" + (
+                             " (already set: no new event)" if was_pending else ""))
+        # linked=True means "do not touch READY".
+        linked = True
+        if not word[port] & M:
+            c.atomics += 1
+            if not word[port] & L:
+                word[port] |= L
+                old_v, old_p = self._lastq.get(port, (0, 0))
+                c.reads += 1
+                # Old-tail rule: this port was the last one linked on its old
+                # queue and has been consumed since, so that queue is empty.
+                if self._tail[old_v][old_p] == port:
+                    self._tail[old_v][old_p] = 0
+                    if rec:
+                        self._record("old-tail", old_v, port, (old_v, old_p), 0,
+                                     f"port {port} was the tail of queue {old_p} of "
+                                     f"vCPU {old_v}: reset that tail to 0")
+                if (old_v, old_p) != (vcpu, prio):
+                    self._set_lastq(port, vcpu, prio)
+                linked = False
+                tail = self._tail[vcpu][prio]
+                if tail:
+                    linked = self._try_set_link(tail, port)
+                if not linked:
+                    c.writes += 1
+                    self._head[vcpu][prio] = port
+                    if rec:
+                        self._record("head", vcpu, port, (vcpu, prio), port,
+                                     f"queue {prio} of vCPU {vcpu} is empty: Xen "
+                                     f"writes HEAD[{prio}] = {port}")
+                self._tail[vcpu][prio] = port
+            elif rec:
+                self._record("linked", vcpu, port, (vcpu, prio), word[port],
+                             f"port {port} is still LINKED: it keeps its place "
+                             f"in its queue")
+        elif rec:
+            self._record("masked", vcpu, port, (vcpu, prio), word[port],
+                         f"port {port} is masked: P is set but it is not linked "
+                         f"until unmask")
+        # READY (and an upcall) only for a new HEAD, never for an append.
+        if not linked:
+            c.atomics += 1
+            bit = 1 << prio
+            if not self._ready[vcpu] & bit:
+                self._ready[vcpu] |= bit
+                if rec:
+                    self._record("ready", vcpu, None, (vcpu, prio), self._ready[vcpu],
+                                 f"Xen sets READY bit {prio} of vCPU {vcpu}")
+                self._mark_events_pending(vcpu)
+        return not was_pending
+
+    def _try_set_link(self, tail: int, port: int) -> bool:
+        """cmpxchg LINK into the tail's word; fails if the tail was dequeued."""
+        c = self.counters
+        c.reads += 1
+        w = self._word[tail]
+        if not w & L:
+            if self._steps is not None:
+                self._record("link-fail", None, tail, (), w,
+                             f"old tail {tail} is no longer LINKED (consumed): "
+                             f"the queue is empty, so port {port} becomes HEAD")
+            return False
+        c.atomics += 1
+        self._word[tail] = (w & ~(LINK_MASK | BUSY)) | port
+        if self._steps is not None:
+            self._record("link", None, tail, (), self._word[tail],
+                         f"append: LINK of tail {tail} := {port}; no READY, "
+                         f"no upcall")
+        return True
+
+    def _set_lastq(self, port: int, vcpu: int, prio: int) -> None:
+        if vcpu or prio:
+            self._lastq[port] = (vcpu, prio)
+        else:
+            self._lastq.pop(port, None)
+
+    def xen_unmask_port(self, port: int) -> None:
+        """``evtchn_fifo_unmask``: clear M; if P, raise again on the notify vCPU."""
+        self.counters.atomics += 1
+        self._word[port] &= ~M
+        if self._steps is not None:
+            self._record("unmask", self._notify.get(port, 0), port, (),
+                         self._word[port], f"EVTCHNOP_unmask: Xen clears M of "
+                         f"port {port}")
+        if self._word[port] & P:
+            self.xen_set_pending(self._notify.get(port, 0), port)
+
+    # ---------------------------------------------------------- guest side
+    def test_and_set_mask(self, port: int) -> bool:
+        self.counters.atomics += 1
+        was = bool(self._word[port] & M)
+        self._word[port] |= M
+        if self._steps is not None:
+            self._record("mask", self._cpu.get(port, 0), port, (), self._word[port],
+                         f"the guest sets M of port {port}")
+        return was
+
+    def clear_pending_bit(self, port: int) -> None:
+        # Clears P only: a linked event stays linked and is skipped at dequeue.
+        self.counters.atomics += 1
+        self._word[port] &= ~P
+        if self._steps is not None:
+            self._record("clear", self._cpu.get(port, 0), port, (), self._word[port],
+                         f"the guest clears P of port {port}")
+
+    def guest_unmask(self, port: int, cpu: int) -> None:
+        """Linux ``clear_masked_cond``: local unless pending (then hypercall).
+
+        The CPU it runs on does not matter for FIFO.
+        """
+        c = self.counters
+        c.reads += 1
+        w = self._word[port]
+        if not w & M:
+            return
+        if w & P:
+            if self._steps is not None:
+                self._record("hypercall", cpu, port, why=(
+                    f"port {port} is pending: leave M for Xen and unmask by "
+                    f"hypercall, which links it"))
+            self.xen_unmask_port(port)
+            return
+        c.atomics += 1
+        self._word[port] = w & ~M
+        if self._steps is not None:
+            self._record("unmask", cpu, port, (), self._word[port],
+                         f"port {port} is not pending: the guest clears M "
+                         f"itself, no hypercall")
+
+    def bind_to_cpu_hook(self, port: int, old: int, new: int) -> None:
+        """FIFO's ``bind_to_cpu`` is a no-op: there is no per-CPU filtering."""
+
+    def timer_port_hook(self, port: int) -> None:
+        """Linux ``xen_setup_timer``: the timer gets the top priority, 0."""
+        self._prio[port] = 0
+
+    def set_priority(self, port: int, priority: int) -> None:
+        """``EVTCHNOP_set_priority``: affects the next link only."""
+        port = self._port(port)
+        priority = check_int(priority, "priority", 0, QUEUES - 1)
+        if priority == PRIORITY_DEFAULT:
+            self._prio.pop(port, None)
+        else:
+            self._prio[port] = priority
+        if self._steps is not None:
+            self._record("priority", None, port, (), priority,
+                         f"port {port} gets priority {priority} for its next link")
+
+    def priority(self, port: int) -> int:
+        return self._prio.get(self._port(port), PRIORITY_DEFAULT)
+
+    def pending_bit(self, port: int) -> bool:
+        return bool(self._word[port] & P)
+
+    def masked_bit(self, port: int) -> bool:
+        return bool(self._word[port] & M)
+
+    def handle_events(self, cpu: int, deliver: Deliver) -> None:
+        """Linux ``evtchn_fifo_handle_events`` / ``consume_one_event`` (spec 3.7)."""
+        c = self.counters
+        word = self._word
+        rec = self._steps is not None
+        lhead, head = self._lhead[cpu], self._head[cpu]
+        c.atomics += 1
+        ready, self._ready[cpu] = self._ready[cpu], 0
+        if rec:
+            self._record("ready", cpu, None, (cpu,), ready,
+                         f"take READY of vCPU {cpu} with one xchg: {ready:#06x}")
+        while ready:
+            q = (ready & -ready).bit_length() - 1
+            port = lhead[q]
+            if not port:
+                c.reads += 1
+                port = head[q]
+            # clear_linked: atomically clear L and LINK, keeping the old LINK.
+            c.atomics += 1
+            w = word[port]
+            nxt = w & LINK_MASK
+            word[port] = w & ~(L | LINK_MASK)
+            if not nxt:
+                ready &= ~(1 << q)
+            if rec:
+                self._record("dequeue", cpu, port, (cpu, q), word[port],
+                             f"dequeue port {port} from queue {q}, the highest "
+                             f"ready; clear L and LINK" + (
+                                 f", next is {nxt}" if nxt else
+                                 ": it was the last, drop READY bit locally"))
+            c.reads += 1
+            if w & P and not w & M:
+                deliver(port, f"port {port} is pending and unmasked: deliver it")
+            elif rec:
+                self._record("skip", cpu, port, (cpu, q), word[port],
+                             f"port {port} is " + ("masked: it stays pending "
+                             "and is linked again at unmask" if w & P else
+                             "no longer pending: dropped silently"))
+            lhead[q] = nxt
+            # Pick up queues made ready meanwhile: one event per iteration.
+            c.atomics += 1
+            more, self._ready[cpu] = self._ready[cpu], 0
+            ready |= more
+
+    # ------------------------------------------------------------- reading
+    def shared_bytes(self) -> int:
+        """Guest memory of the event array (4 bytes per port)."""
+        return len(self._word) * self._word.itemsize
+
+    def per_vcpu_bytes(self) -> int:
+        """The control block: READY, a reserved word and HEAD[16]."""
+        return CONTROL_BLOCK_BYTES
+
+    def event_word(self, port: int) -> int:
+        return self._word[self._port(port)]
+
+    def ready(self, vcpu: int) -> int:
+        return self._ready[self._vcpu(vcpu)]
+
+    def head(self, vcpu: int, priority: int) -> int:
+        return self._head[self._vcpu(vcpu)][check_int(priority, "priority", 0, QUEUES - 1)]
+
+    def tail(self, vcpu: int, priority: int) -> int:
+        return self._tail[self._vcpu(vcpu)][check_int(priority, "priority", 0, QUEUES - 1)]
+
+    def linux_head(self, vcpu: int, priority: int) -> int:
+        return self._lhead[self._vcpu(vcpu)][check_int(priority, "priority", 0, QUEUES - 1)]
+
+    def queue(self, vcpu: int, priority: int) -> list[int]:
+        """Ports linked on queue ``priority`` of ``vcpu``, in consume order."""
+        v = self._vcpu(vcpu)
+        q = check_int(priority, "priority", 0, QUEUES - 1)
+        port = self._lhead[v][q] or self._head[v][q]
+        out: list[int] = []
+        while (port and self._word[port] & L and port not in out
+               and self._lastq.get(port, (0, 0)) == (v, q)):
+            out.append(port)
+            port = self._word[port] & LINK_MASK
+        return out
+
+    def snapshot(self) -> Snapshot:
+        # numpy finds the non-zero words of the 131,072 without a Python loop.
+        arr = np.frombuffer(self._word, dtype=np.uint32)
+        ports = np.flatnonzero(arr)
+        values = arr[ports]
+        words = list(zip(ports.tolist(), values.tolist()))
+        pend = ports[(values & P) != 0].tolist()
+        mask = ports[(values & M) != 0].tolist()
+        per_vcpu = tuple((
+            ("ready", self._ready[v]), ("head", tuple(self._head[v])),
+            ("tail", tuple(self._tail[v])), ("linux_head", tuple(self._lhead[v])),
+            ("timer", self._timer[v])) for v in range(self.vcpus))
+        settings = self._settings() + tuple(
+            ("priority", p, q) for p, q in sorted(self._prio.items())) + tuple(
+            ("lastq", p, v * QUEUES + q) for p, (v, q) in sorted(self._lastq.items()))
+        return Snapshot(self.name, None, self.vcpus, self.max_ports, tuple(pend),
+                        tuple(mask), tuple(self._upcall_flag), tuple(words),
+                        per_vcpu, settings)
+
+    def dump(self) -> str:
+        from .text import dump_fifo
+        return dump_fifo(self)

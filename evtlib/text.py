@@ -1,0 +1,89 @@
+"""Plain-text renderings (<= 72 columns), for terminals and mailing lists."""
+
+from __future__ import annotations
+
+import textwrap
+
+WIDTH = 72
+MAX_ROWS = 48
+
+
+def port_list(label: str, ports, width: int = WIDTH) -> str:
+    """``label: 3 10 70``, wrapped under the label; ``-`` when empty."""
+    body = " ".join(str(p) for p in ports) or "-"
+    head = f"{label}: "
+    return textwrap.fill(body, width=width, initial_indent=head,
+                         subsequent_indent=" " * len(head),
+                         break_on_hyphens=False)
+
+
+def _rows(lines: list[str], total: int) -> list[str]:
+    if total > len(lines):
+        lines = lines + [f"  ... {total - len(lines)} more rows"]
+    return lines
+
+
+def _hex(value: int, bits: int) -> str:
+    return f"{value:#0{bits // 4 + 2}x}"
+
+
+def dump_bitmap(s) -> str:
+    """State dump of a 2-level or 3-level model."""
+    snap = s.snapshot()
+    W = s.word_bits
+    out = [f"{s.describe()}; ports 1..{s.max_ports - 1}",
+           port_list("pending", snap.pending), port_list("masked", snap.masked)]
+    if snap.words:
+        name = "word" if s.levels == 2 else "word (l1,l2)"
+        out.append(f"{name:>12}  {'pending':<{W // 4 + 2}}  mask")
+        rows = []
+        for i, p, m in snap.words[:MAX_ROWS]:
+            where = str(i) if s.levels == 2 else f"{i} ({i // W},{i % W})"
+            rows.append(f"{where:>12}  {_hex(p, W)}  {_hex(m, W)}")
+        out += _rows(rows, len(snap.words))
+    for v in range(s.vcpus):
+        d = snap.vcpu(v)
+        timer = "-" if d["timer"] is None else d["timer"]
+        out.append(f"vCPU {v}: upcall_pending={int(snap.upcall_pending[v])} "
+                   f"selector={_hex(d['selector'], W)} resume={d['resume']} "
+                   f"timer={timer}")
+        if "l2" in d and d["l2"]:
+            out.append(port_list("  L2 words (index:value)",
+                                 [f"{i}:{x:#x}" for i, x in d["l2"]]))
+    moved = [f"{p}->{v}" for kind, p, v in snap.settings if kind == "cpu"]
+    if moved:
+        out.append(port_list("ports bound to other CPUs", moved))
+    return "\n".join(out)
+
+
+def flags(word: int) -> str:
+    """``P M L B`` flags of a FIFO event word as ``P.L.`` style letters."""
+    from .fifo import BUSY, L, M, P
+    return "".join(ch if word & bit else "." for ch, bit in
+                   (("P", P), ("M", M), ("L", L), ("B", BUSY)))
+
+
+def dump_fifo(s) -> str:
+    """State dump of a FIFO model."""
+    from .fifo import LINK_MASK, QUEUES
+    snap = s.snapshot()
+    out = [f"{s.describe()}; ports 1..{s.max_ports - 1}",
+           port_list("pending", snap.pending), port_list("masked", snap.masked)]
+    prio = {p: q for kind, p, q in snap.settings if kind == "priority"}
+    if snap.words:
+        out.append("  port  event word  PMLB   LINK  prio")
+        rows = [f"{port:>6}  {w:#010x}  {flags(w)}  {w & LINK_MASK:>5}  "
+                f"{prio.get(port, 7):>4}" for port, w in snap.words[:MAX_ROWS]]
+        out += _rows(rows, len(snap.words))
+    for v in range(s.vcpus):
+        d = snap.vcpu(v)
+        timer = "-" if d["timer"] is None else d["timer"]
+        out.append(f"vCPU {v}: upcall_pending={int(snap.upcall_pending[v])} "
+                   f"READY={d['ready']:#06x} timer={timer}")
+        for q in range(QUEUES):
+            head, tail, lh = d["head"][q], d["tail"][q], d["linux_head"][q]
+            if head or tail or lh or d["ready"] >> q & 1:
+                chain = " -> ".join(map(str, s.queue(v, q))) or "(empty)"
+                out.append(port_list(
+                    f"  q{q:<2} HEAD={head} tail={tail} next={lh} queue", [chain]))
+    return "\n".join(out)
