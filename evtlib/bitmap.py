@@ -177,11 +177,11 @@ class BitmapScheme(EventChannels):
                          self._mask[w], f"the guest sets MASK of port {port}")
         return was
 
-    def clear_pending_bit(self, port: int) -> None:
+    def clear_pending_bit(self, port: int, quiet: bool = False) -> None:
         w, m = port >> self._shift, 1 << (port & self._low)
         self.counters.atomics += 1
         self._pending[w] &= ~m
-        if self._steps is not None:
+        if self._steps is not None and not quiet:
             self._record("clear", self._cpu.get(port, 0), port, self._where(port),
                          self._pending[w], f"the guest clears PENDING of port {port}")
 
@@ -291,17 +291,19 @@ class BitmapScheme(EventChannels):
             b = start_b if first else 0
             if rec:
                 self._record("word", cpu, None, self._word_where(w), snap, (
-                    f"read word {w} once; start at bit {b}, the resume point"
-                    if first and b else
-                    f"start word {w} again, whole word from bit 0 after the wrap"
-                    if w == start_w else f"read word {w} once, scan from bit 0"))
+                    f"first visit of start word {w}: read its active bits once "
+                    f"and scan from bit {b}, the resume point" if first else
+                    f"back at start word {w} after the wrap: read it again and "
+                    f"scan the whole word from bit 0" if w == start_w else
+                    f"read the active bits of word {w} once and scan from bit 0"))
             while True:
                 bits = (snap >> b) << b
                 if not bits:
                     break
                 b = lowest_bit(bits)
-                deliver(w * W + b, f"resume scan: next bit of the word-{w} "
-                                   f"snapshot at or above the scan point is {b}")
+                deliver(w * W + b, f"resume scan: bit {b} is the next set bit of "
+                                   f"the word-{w} snapshot, so port {w * W + b} "
+                                   f"is delivered")
                 b = (b + 1) & self._low
                 # Next caller starts at last processed + 1 (wrapping the word).
                 self._resume[cpu] = (w, b) if b else ((w + 1) % nwords, 0)
@@ -333,6 +335,9 @@ class BitmapScheme(EventChannels):
     def per_vcpu_bytes(self) -> int:
         """Selector words of one vCPU (L1, plus the L2 array for 3-level)."""
         return self._selector_words() * self.word_bits // 8
+
+    def locate(self, port: int) -> tuple:
+        return self._where(port)
 
     def _where(self, port: int) -> tuple:
         w, b = port >> self._shift, port & self._low

@@ -44,7 +44,7 @@ class Fifo(EventChannels):
 
     def __init__(self, vcpus: int = 1) -> None:
         super().__init__(vcpus, NR_CHANNELS)
-        self._word = array("I", bytes(4 * NR_CHANNELS))
+        self._word = array("I", [0]) * NR_CHANNELS
         # Xen-private, per port: priority, and fifo_lastq (vcpu, priority)
         # which starts zeroed (vCPU 0, priority 0). Non-defaults only.
         self._prio: dict[int, int] = {}
@@ -169,11 +169,11 @@ class Fifo(EventChannels):
                          f"the guest sets M of port {port}")
         return was
 
-    def clear_pending_bit(self, port: int) -> None:
+    def clear_pending_bit(self, port: int, quiet: bool = False) -> None:
         # Clears P only: a linked event stays linked and is skipped at dequeue.
         self.counters.atomics += 1
         self._word[port] &= ~P
-        if self._steps is not None:
+        if self._steps is not None and not quiet:
             self._record("clear", self._cpu.get(port, 0), port, (), self._word[port],
                          f"the guest clears P of port {port}")
 
@@ -200,6 +200,10 @@ class Fifo(EventChannels):
             self._record("unmask", cpu, port, (), self._word[port],
                          f"port {port} is not pending: the guest clears M "
                          f"itself, no hypercall")
+
+    def locate(self, port: int) -> tuple:
+        """(notify vCPU, priority): the queue the port's next link goes to."""
+        return (self._notify.get(port, 0), self._prio.get(port, PRIORITY_DEFAULT))
 
     def bind_to_cpu_hook(self, port: int, old: int, new: int) -> None:
         """FIFO's ``bind_to_cpu`` is a no-op: there is no per-CPU filtering."""
