@@ -1,0 +1,51 @@
+"""Immutable records and cost counters (evtlib.records)."""
+
+import dataclasses
+
+import pytest
+
+import evtlib
+from evtlib.records import Counters
+
+
+def test_snapshot_and_step_are_frozen():
+    s = evtlib.TwoLevel()
+    s.record()
+    s.set_pending(5)
+    snap = s.snapshot()
+    step = s.steps[0]
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        snap.pending = ()
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        step.port = 6
+    assert snap.pending == (5,)
+    assert step.op == "raise" and step.port == 5 and step.state.pending == (5,)
+
+
+def test_snapshot_vcpu_view_is_a_copy():
+    s = evtlib.TwoLevel(vcpus=2)
+    snap = s.snapshot()
+    view = snap.vcpu(1)
+    view["selector"] = 99
+    assert snap.vcpu(1)["selector"] == 0
+
+
+def test_counters_reset_and_dict():
+    c = Counters()
+    c.reads += 3
+    c.atomics += 1
+    assert c.as_dict()["reads"] == 3 and c.as_dict()["atomics"] == 1
+    c.reset()
+    assert set(c.as_dict().values()) == {0}
+
+
+def test_recording_is_off_by_default_and_can_stop():
+    s = evtlib.Fifo()
+    s.set_pending(3)
+    assert s.steps == ()
+    s.record()
+    s.set_pending(4)
+    assert [st.op for st in s.steps][:1] == ["raise"]
+    s.record(False)
+    s.set_pending(5)
+    assert s.steps == ()

@@ -1,0 +1,27 @@
+"""The registry of schemes (evtlib.schemes)."""
+
+import pytest
+
+import evtlib
+
+
+def test_registry_names_the_three_schemes():
+    assert set(evtlib.SCHEMES) == {"2l", "3l", "fifo"}
+    for name, cls in evtlib.SCHEMES.items():
+        assert cls.name == name
+
+
+def test_make_scheme_passes_options():
+    s = evtlib.make_scheme("2l", word_bits=32, scan="from-zero", timer_first=True)
+    assert (s.max_ports, s.scan, s.timer_first) == (1024, "from-zero", True)
+    assert evtlib.make_scheme("fifo", vcpus=2, word_bits=64).vcpus == 2
+
+
+@pytest.mark.parametrize("name, options, message", [
+    ("4l", {}, "unknown scheme '4l'"),
+    ("fifo", {"scan": "resume"}, "FIFO does not take option 'scan'"),
+    ("2l", {"priority": 3}, "2-level does not take option 'priority'"),
+])
+def test_make_scheme_rejects_clearly(name, options, message):
+    with pytest.raises(ValueError, match=message):
+        evtlib.make_scheme(name, **options)

@@ -1,0 +1,59 @@
+"""The step-through widget (evtlib.widgets): logic only; the browser tests drive it live."""
+
+import pytest
+
+import evtlib
+from evtlib.widgets import SPEEDS, Stepper
+
+
+def one_upcall_steps():
+    s = evtlib.TwoLevel()
+    s.record()
+    for p in (3, 10, 70):
+        s.set_pending(p)
+    s.upcall()
+    return s.steps
+
+
+def test_forward_back_reset_and_jump():
+    steps = one_upcall_steps()
+    st = Stepper(steps, lambda f: f"<p>{f.op}</p>")
+    assert st.index == 0 and "Step 0 of" in st.why.value
+    st.forward(); st.forward()
+    assert st.index == 2 and st.view.value == f"<p>{steps[2].op}</p>"
+    st.back()
+    assert st.index == 1 and st.jump.value == 1
+    st.jump.value = 5
+    assert st.index == 5 and st.why_text == steps[5].why
+    st.reset()
+    assert st.index == 0 and st.view.value == f"<p>{steps[0].op}</p>"
+
+
+def test_bounds_are_not_clamped_silently():
+    st = Stepper(one_upcall_steps(), str)
+    st.back()
+    assert st.index == 0
+    st.go(len(st.frames) - 1)
+    st.forward()
+    assert st.index == len(st.frames) - 1
+    with pytest.raises(ValueError, match="valid steps are 0.."):
+        st.go(len(st.frames))
+    assert st.slider.max == st.play.max == st.jump.max == len(st.frames) - 1
+
+
+def test_speed_sets_play_interval():
+    st = Stepper(one_upcall_steps(), str)
+    st.speed.value = "4x"
+    assert st.play.interval == dict(SPEEDS)["4x"]
+
+
+def test_each_step_rendered_once():
+    calls = []
+    st = Stepper(one_upcall_steps(), lambda f: calls.append(f.index) or "x")
+    st.forward(); st.back(); st.forward()
+    assert calls == [0, 1]
+
+
+def test_empty_frames_rejected():
+    with pytest.raises(ValueError, match="at least one frame"):
+        Stepper([], str)
