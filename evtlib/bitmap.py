@@ -307,6 +307,10 @@ class BitmapScheme(EventChannels):
                 b = (b + 1) & self._low
                 # Next caller starts at last processed + 1 (wrapping the word).
                 self._resume[cpu] = (w, b) if b else ((w + 1) % nwords, 0)
+                if rec:
+                    self._record("resume", cpu, None, self._position(*self._resume[cpu]),
+                                 why=f"the next scan will start just after it, at "
+                                     f"{self._position(*self._resume[cpu])}")
                 if not b:
                     break
             # The start word keeps its selector bit on the first visit only.

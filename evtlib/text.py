@@ -28,7 +28,12 @@ def _hex(value: int, bits: int) -> str:
 
 
 def dump_bitmap(s) -> str:
-    """State dump of a 2-level or 3-level model."""
+    """State dump of a 2-level or 3-level model.
+
+    ``upcall`` is the vCPU's ``evtchn_upcall_pending``, ``sel`` its
+    ``evtchn_pending_sel`` (L1 for 3-level), ``resume`` where its next resume
+    scan starts.
+    """
     snap = s.snapshot()
     W = s.word_bits
     out = [f"{s.describe()}; ports 1..{s.max_ports - 1}",
@@ -44,9 +49,9 @@ def dump_bitmap(s) -> str:
     for v in range(s.vcpus):
         d = snap.vcpu(v)
         timer = "-" if d["timer"] is None else d["timer"]
-        out.append(f"vCPU {v}: upcall_pending={int(snap.upcall_pending[v])} "
-                   f"selector={_hex(d['selector'], W)} resume={d['resume']} "
-                   f"timer={timer}")
+        resume = ",".join(map(str, d["resume"]))
+        out.append(f"vCPU {v}: upcall={int(snap.upcall_pending[v])} "
+                   f"sel={_hex(d['selector'], W)} resume=({resume}) timer={timer}")
         if "l2" in d and d["l2"]:
             out.append(port_list("  L2 words (index:value)",
                                  [f"{i}:{x:#x}" for i, x in d["l2"]]))
@@ -78,7 +83,7 @@ def dump_fifo(s) -> str:
     for v in range(s.vcpus):
         d = snap.vcpu(v)
         timer = "-" if d["timer"] is None else d["timer"]
-        out.append(f"vCPU {v}: upcall_pending={int(snap.upcall_pending[v])} "
+        out.append(f"vCPU {v}: upcall={int(snap.upcall_pending[v])} "
                    f"READY={d['ready']:#06x} timer={timer}")
         for q in range(QUEUES):
             head, tail, lh = d["head"][q], d["tail"][q], d["linux_head"][q]

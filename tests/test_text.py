@@ -23,7 +23,7 @@ def test_bitmap_dump_shows_words_and_selector():
     assert "pending: 3 40" in text and "masked: 40" in text
     assert "0x00000008" in text            # word 0: bit 3 pending
     assert "0x00000100" in text            # word 1: bit 8 (port 40)
-    assert "selector=0x00000001" in text   # only word 0 is selected (40 is masked)
+    assert "sel=0x00000001" in text   # only word 0 is selected (40 is masked)
 
 
 def test_three_level_dump_names_l1_l2():
