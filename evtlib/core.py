@@ -299,6 +299,10 @@ class EventChannels:
         counters = self.counters
         counters.reads += 1
         if not (self._upcall_flag[vcpu] or force):
+            if self._steps is not None:
+                self._record("no-upcall", vcpu, None, why=(
+                    f"upcall_pending of vCPU {vcpu} is clear: Xen does not enter "
+                    f"the upcall handler"))
             return []
         delivered: list[int] = []
         limit = self.upcall_limit

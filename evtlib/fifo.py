@@ -108,6 +108,10 @@ class Fifo(EventChannels):
                                      f"queue {prio} of vCPU {vcpu} is empty: Xen "
                                      f"writes HEAD[{prio}] = {port}")
                 self._tail[vcpu][prio] = port
+                if rec:
+                    self._record("tail", vcpu, port, (vcpu, prio), port,
+                                 f"Xen's private tail of queue {prio} of vCPU "
+                                 f"{vcpu} is now port {port}")
             elif rec:
                 self._record("linked", vcpu, port, (vcpu, prio), word[port],
                              f"port {port} is still LINKED: it keeps its place "
@@ -191,6 +195,9 @@ class Fifo(EventChannels):
         c.reads += 1
         w = self._word[port]
         if not w & M:
+            if self._steps is not None:
+                self._record("unmask", cpu, port, (), w, f"port {port} is not "
+                             f"masked: unmask does nothing")
             return
         if w & P:
             if self._steps is not None:
@@ -263,7 +270,8 @@ class Fifo(EventChannels):
             if not nxt:
                 ready &= ~(1 << q)
             if rec:
-                self._record("dequeue", cpu, port, (cpu, q), word[port],
+                # value: the word as read, so its LINK field is the next port.
+                self._record("dequeue", cpu, port, (cpu, q), w,
                              f"dequeue port {port} from queue {q}, the highest "
                              f"ready; clear L and LINK" + (
                                  f", next is {nxt}" if nxt else
@@ -281,6 +289,10 @@ class Fifo(EventChannels):
             c.atomics += 1
             more, self._ready[cpu] = self._ready[cpu], 0
             ready |= more
+            if rec and more:
+                self._record("ready", cpu, None, (cpu,), more,
+                             f"re-read READY after the event: queues {more:#06x} "
+                             f"became ready meanwhile")
 
     # ------------------------------------------------------------- reading
     def shared_bytes(self) -> int:
