@@ -1,0 +1,133 @@
+"""Notebook 01 in a real JupyterLab: Run All, then drive the steppers and the explorer.
+
+Expected texts come from the model (evtlib.bitmapviews.upcall_frames with the
+notebook's arguments), so the test checks that the page shows what the model says.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+
+import pytest
+from lab import click, open_and_run, press_slider, text_of, wait_for_text
+
+from evtlib import bitmapviews as bv
+
+pytestmark = pytest.mark.browser
+
+NOTEBOOK = "01-two-level-upcall.ipynb"
+CAN = ".evt-canonical"
+EXP = ".evt-explorer-01"
+CANON = dict(pending=(3, 10, 70), resume=(0, 8), reraise=(10,))
+TRY = dict(word_bits=32, pending=(3, 5, 10, 40, 70), masked=(40,), elsewhere=(5,),
+           reraise=(10,), resume=(0, 8))
+
+
+def wait_one(page, selector: str, pattern, timeout: float = 30.0) -> str:
+    """Wait until exactly one element matches ``selector`` and its text matches
+    ``pattern`` (a stepper that was just replaced may briefly still be on the page)."""
+    loc = page.locator(selector)
+    deadline = time.monotonic() + timeout
+    last = None
+    while True:
+        if loc.count() == 1:
+            last = loc.inner_text()
+            if re.search(pattern, last):
+                return last
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{selector!r}: {loc.count()} element(s), last text "
+                                 f"{last!r}, expected /{pattern}/")
+        page.wait_for_timeout(100)
+
+
+def step_text(i: int, n: int, frame) -> str:
+    return f"Step {i} of {n}: {frame.why}"
+
+
+def test_canonical_stepper_forward_back_slider_reset(page):
+    result = open_and_run(page, NOTEBOOK)
+    assert result.code_cells >= 15
+    frames = bv.upcall_frames("2l", **CANON)
+    n = len(frames) - 1
+    why, focus = f"{CAN} .evt-why", f"{CAN} .evt-focus"
+    wait_for_text(page, why, step_text(0, n, frames[0]))
+    assert text_of(page, focus) == "before the upcall"
+
+    # forward to the first delivery: the view highlights port 10
+    first = bv.key_frames(frames)[0].index
+    for i in range(1, first + 1):
+        click(page, f"{CAN} .evt-forward")
+        wait_for_text(page, why, step_text(i, n, frames[i]))
+    assert text_of(page, focus) == "deliver port 10 (word 0, bit 10)"
+    hot = page.locator(f"{CAN} .evt-view .evt-hot")
+    assert hot.count() == 1 and hot.get_attribute("title").startswith("port 10: clear")
+    assert text_of(page, f"{CAN} .evt-delivered") == "10"
+
+    click(page, f"{CAN} .evt-back")
+    wait_for_text(page, why, step_text(first - 1, n, frames[first - 1]))
+    assert text_of(page, focus) == "reading word 0"
+
+    # the slider, with the keyboard: End, then one step back
+    press_slider(page, f"{CAN} .evt-slider", "End")
+    wait_for_text(page, why, step_text(n, n, frames[n]))
+    assert text_of(page, f"{CAN} .evt-delivered") == "10 70 3 10"
+    press_slider(page, f"{CAN} .evt-slider", "ArrowLeft")
+    wait_for_text(page, why, step_text(n - 1, n, frames[n - 1]))
+
+    click(page, f"{CAN} .evt-reset")
+    wait_for_text(page, why, step_text(0, n, frames[0]))
+    assert text_of(page, f"{CAN} .evt-delivered") == "none yet"
+
+
+def test_explorer_controls_recompute_the_upcall(page):
+    open_and_run(page, NOTEBOOK)
+    msg, why = f"{EXP} .evt-message", f"{EXP} .evt-why"
+    start = bv.upcall_frames("2l", **TRY)
+    order = " ".join(map(str, start.delivered))
+    wait_for_text(page, msg, f"delivered in order: {order} ({len(start) - 1} steps)")
+    wait_one(page, why, rf"^Step 0 of {len(start) - 1}: before the upcall")
+
+    # resume bit 8 -> 0 with the keyboard: a different order and a fresh stepper
+    press_slider(page, f"{EXP} .evt-resume-bit", "Home")
+    moved = bv.upcall_frames("2l", **{**TRY, "resume": (0, 0)})
+    assert moved.delivered != start.delivered
+    order = " ".join(map(str, moved.delivered))
+    wait_for_text(page, msg, f"delivered in order: {order} ({len(moved) - 1} steps)")
+    wait_one(page, why, rf"^Step 0 of {len(moved) - 1}: .*resume position is \(0, 0\)")
+    click(page, f"{EXP} .evt-forward")
+    wait_one(page, why, rf"^Step 1 of {len(moved) - 1}: {re.escape(moved[1].why)}")
+    press_slider(page, f"{EXP} .evt-slider", "End")
+    wait_one(page, f"{EXP} .evt-delivered", rf"^{order}$")
+
+    # a bad port list shows a message and keeps the last good run
+    pending = page.locator(f"{EXP} .evt-pending input")
+    pending.fill("3 0")
+    pending.press("Enter")
+    wait_for_text(page, msg, re.compile(r"port 0 is reserved .*valid ports are 1\.\.1023"))
+    assert "Step" in text_of(page, why)
+
+    # new pending ports: delivered in the new order
+    pending.fill("6 9 33")
+    pending.press("Enter")
+    mine = bv.upcall_frames("2l", **{**TRY, "resume": (0, 0), "pending": (6, 9, 33),
+                                     "reraise": ()})
+    order = " ".join(map(str, mine.delivered))
+    assert order == "6 9 33"
+    # re-raise 10 is no longer pending: the explorer says so
+    wait_for_text(page, msg, re.compile("re-raised ports: 10 not pending"))
+    reraise = page.locator(f"{EXP} .evt-reraise input")
+    reraise.fill("")
+    reraise.press("Enter")
+    wait_for_text(page, msg, f"delivered in order: {order} ({len(mine) - 1} steps)")
+
+    # the scan policy dropdown and the word-size toggle
+    page.locator(f"{EXP} .evt-scan select").select_option("from-zero")
+    zero = bv.upcall_frames("2l", **{**TRY, "resume": (0, 0), "pending": (6, 9, 33),
+                                     "reraise": (), "scan": "from-zero"})
+    wait_for_text(page, msg, re.compile(rf"\({len(zero) - 1} steps\)"))
+    page.locator(f"{EXP} .evt-wordbits button", has_text="64").click()
+    wide = bv.upcall_frames("2l", **{**TRY, "resume": (0, 0), "pending": (6, 9, 33),
+                                     "reraise": (), "scan": "from-zero", "word_bits": 64})
+    wait_one(page, why, rf"^Step 0 of {len(wide) - 1}: ")
+    assert "2-level W=64" in text_of(page, f"{EXP} .evt-view")
