@@ -967,12 +967,6 @@ def upcall_stepper(frames: Sequence[Frame], title: str = "", css_class: str | No
     return st
 
 
-def _close_tree(w) -> None:
-    for child in getattr(w, "children", ()):
-        _close_tree(child)
-    w.close()
-
-
 class UpcallExplorer:
     """Controls to set up a 2-level or 3-level state, and a stepper over one upcall.
 
@@ -1097,11 +1091,11 @@ class UpcallExplorer:
         order = " ".join(map(str, frames.delivered)) or "nothing"
         self.message.value = (f"<span class='evt-result'>delivered in order: {order} "
                               f"({len(frames) - 1} steps)</span>")
-        old = self.stepper
-        self.stepper = upcall_stepper(frames)
-        self.box.children = (self.stepper.widget,)
-        if old is not None:
-            _close_tree(old.widget)
+        if self.stepper is None:
+            self.stepper = upcall_stepper(frames)
+            self.box.children = (self.stepper.widget,)
+        else:
+            self.stepper.set_frames(frames)
 
     def _repr_mimebundle_(self, **kwargs):  # pragma: no cover - display hook
         return self.widget._repr_mimebundle_(**kwargs)

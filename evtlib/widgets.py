@@ -80,6 +80,20 @@ class Stepper:
         self.widget.add_class("evt-stepper")
         self._show(0)
 
+    def set_frames(self, frames: Sequence) -> None:
+        """Show new frames in the same widget (an explorer re-ran its scenario)."""
+        if len(frames) == 0:
+            raise ValueError("Stepper needs at least one frame, got none")
+        self.play.playing = False
+        self.frames = tuple(frames)
+        self._cache.clear()
+        last = len(self.frames) - 1
+        # Lower the value before the bounds so no widget holds an invalid step.
+        self.slider.value = 0
+        for w in (self.slider, self.play, self.jump):
+            w.max = last
+        self._show(0)
+
     # --------------------------------------------------------------- moves
     @property
     def index(self) -> int:

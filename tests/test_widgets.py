@@ -57,3 +57,15 @@ def test_each_step_rendered_once():
 def test_empty_frames_rejected():
     with pytest.raises(ValueError, match="at least one frame"):
         Stepper([], str)
+
+
+def test_set_frames_replaces_the_walk_in_place():
+    st = Stepper(one_upcall_steps(), lambda f: f"<p>{getattr(f, 'op', f)}</p>")
+    st.go(7)
+    st.set_frames(["a", "b"])
+    assert st.index == 0 and st.slider.max == st.play.max == st.jump.max == 1
+    assert st.view.value == "<p>a</p>" and st.why_text == "a"
+    st.forward()
+    assert st.index == 1
+    with pytest.raises(ValueError, match="at least one frame"):
+        st.set_frames([])
