@@ -247,7 +247,7 @@ class BitmapScheme(EventChannels):
             return
         w, b = port >> self._shift, port & self._low
         if self._active(cpu, w) >> b & 1:
-            deliver(port, f"timer first: VIRQ_TIMER port {port} is active, so it "
+            deliver(port, self._steps is not None and f"timer first: VIRQ_TIMER port {port} is active, so it "
                           f"goes before the selector scan")
 
     def _scan_from_zero(self, cpu: int, deliver: Deliver, words) -> None:
@@ -266,7 +266,7 @@ class BitmapScheme(EventChannels):
                 if not bits:
                     break
                 b = lowest_bit(bits)
-                deliver(w * W + b, f"from zero: lowest active bit of word {w} "
+                deliver(w * W + b, self._steps is not None and f"from zero: lowest active bit of word {w} "
                                    f"(re-read after each port) is {b}")
 
     def _scan_resume(self, cpu: int, deliver: Deliver, words) -> None:
@@ -301,7 +301,7 @@ class BitmapScheme(EventChannels):
                 if not bits:
                     break
                 b = lowest_bit(bits)
-                deliver(w * W + b, f"resume scan: bit {b} is the next set bit of "
+                deliver(w * W + b, rec and f"resume scan: bit {b} is the next set bit of "
                                    f"the word-{w} snapshot, so port {w * W + b} "
                                    f"is delivered")
                 b = (b + 1) & self._low

@@ -25,7 +25,9 @@ from typing import Callable, ClassVar, Optional, Protocol
 from .records import Counters, Snapshot, Step
 
 Handler = Optional[Callable[[int], object]]
-Deliver = Callable[[int, str], None]
+#: ``deliver(port, why)``: ``why`` is the explanation, built only while
+#: recording (schemes pass ``recording and f"..."``, so it may be False).
+Deliver = Callable[[int, object], None]
 
 
 class NestedUpcallError(RuntimeError):
@@ -136,6 +138,11 @@ class EventChannels:
             self._steps = []
         elif not on:
             self._steps = None
+
+    @property
+    def recording(self) -> bool:
+        """True while every state change is recorded as a :class:`Step`."""
+        return self._steps is not None
 
     @property
     def steps(self) -> tuple[Step, ...]:
@@ -347,7 +354,7 @@ class EventChannels:
                         "upcall_pending was set again during the pass: loop once more"))
         finally:
             self._in_upcall = None
-        counters.deliveries += len(delivered)
+            counters.deliveries += len(delivered)
         return delivered
 
     # ------------------------------------------------------------ reporting

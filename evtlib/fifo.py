@@ -278,7 +278,7 @@ class Fifo(EventChannels):
                                  ": it was the last, drop READY bit locally"))
             c.reads += 1
             if w & P and not w & M:
-                deliver(port, f"port {port} is pending and unmasked: deliver it")
+                deliver(port, rec and f"port {port} is pending and unmasked: deliver it")
             elif rec:
                 self._record("skip", cpu, port, (cpu, q), word[port],
                              f"port {port} is " + ("masked: it stays pending "

@@ -142,10 +142,11 @@ class TraceSummary:
 
     ``waiting`` lists ``(port, tick)`` for every unmerged raise that no
     delivery served by the end (the port stayed pending: masked, or lost
-    between Xen's notify vCPU and Linux's binding). ``end`` is the clock when
-    the last upcall returned, which may be after ``ticks``: an upcall running
-    at the end is allowed to finish, and a final round of upcalls drains what
-    is deliverable, with no new raises. ``dropped`` counts raises that
+    between Xen's notify vCPU and Linux's binding). ``end`` is when the run
+    ended: ``ticks``, or later when the last upcall returned after it (an
+    upcall running at the end is allowed to finish, and a final round of
+    upcalls drains what is deliverable, with no new raises). A raise still
+    waiting is taken to have waited until ``end``. ``dropped`` counts raises that
     workload hooks asked for at or after ``ticks`` (not raised). ``stopped``
     says why the run ended early, or is None. The ``xen_*`` fields are the
     model's counters spent on raises, the ``guest_*`` fields those spent in
@@ -345,7 +346,7 @@ def summary_lines(s: TraceSummary, c: TraceConfig) -> list[str]:
     lines = [
         f"Summary: {s.raises} raises ({s.merged} merged), {s.deliveries} "
         f"deliveries in {s.upcalls} upcalls ({s.passes} passes).",
-        f"Ran ticks 0..{c.ticks - 1}; the last upcall ended at tick {s.end}.",
+        f"Raises in ticks 0..{c.ticks - 1}; the run ended at tick {s.end}.",
         f"Guest cost per delivery: {per(s.guest_reads + s.guest_writes)} "
         f"words read or written, {per(s.guest_atomics)} atomic ops.",
     ]

@@ -1,0 +1,166 @@
+"""How many guests a dom0 can host before it runs out of event channels.
+
+Every guest costs dom0 a few ports (xenstore, console, one per vif, one per
+vbd, ioreq ports for HVM guests...); dom0 also spends ports on itself
+(per-vCPU timer and IPIs, physical IRQs, global VIRQs). Two lines of
+arithmetic, both shown:
+
+* theoretical = ``max_ports // per_guest``: the thread's own arithmetic
+  ("each VM needs 4 or more event channels in domain 0 ... for a 32-bit
+  dom0, there is a theoretical maximum of 256 guests": 1024 // 4), which
+  neither subtracts port 0 nor reserves anything;
+* practical = ``(max_ports - 1 - reserved) // per_guest``: port 0 is never
+  usable, and ``reserved`` ports go to dom0's own needs.
+
+George's "in practice it's more like 180 or so" is reconstructed in
+history-and-capacity.md section 1 (arithmetic, not stated in the thread):
+see :data:`ASSUMPTIONS`. ``max_ports`` always comes from the models
+(:func:`evtlib.limits`), never typed in here.
+"""
+
+from __future__ import annotations
+
+import numbers
+from dataclasses import dataclass
+
+from .limits import limits
+from .schemes import SCHEMES
+
+WORD_BITS = (32, 64)
+
+
+@dataclass(frozen=True)
+class Assumption:
+    """A documented guess at dom0's ports: per guest, and reserved for itself."""
+
+    name: str
+    per_guest: int
+    reserved: int
+    why: str
+
+
+#: Two reconstructions of George's "~180" on a 32-bit dom0 (1024 ports).
+ASSUMPTIONS = (
+    Assumption("4 per guest, 300 reserved", 4, 300,
+               "xenstore+console+vif+vbd per guest; dom0 keeps ~7 ports per "
+               "vCPU x 16 vCPUs = 112, plus ~188 PIRQ/MSI-X and global VIRQs"),
+    Assumption("5 per guest, 100 reserved", 5, 100,
+               "a 1-vCPU HVM guest: xenstore+vif+vbd+ioreq+bufioreq; ~100 "
+               "'other purposes' ports (XenServer's 50-100)"),
+)
+
+#: The assumption the claims tests and notebooks use for "about 180".
+GEORGE = ASSUMPTIONS[0]
+
+
+def _check(value, what: str, lo: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{what} must be an integer >= {lo}, got {value!r}")
+    value = int(value)
+    if value < lo:
+        raise ValueError(f"{what} {value} is out of range: it must be >= {lo}")
+    return value
+
+
+def max_ports(scheme: str, word_bits: int) -> int:
+    """The scheme's port limit for a guest of ``word_bits``, from the models."""
+    if scheme not in SCHEMES:
+        raise ValueError(f"unknown scheme {scheme!r}: valid schemes are "
+                         f"{', '.join(SCHEMES)}")
+    if word_bits not in WORD_BITS:
+        raise ValueError(f"word_bits {word_bits!r} is out of range: valid values "
+                         f"are 32 and 64")
+    for row in limits():
+        if row.scheme == scheme and row.word_bits == word_bits:
+            return row.max_ports
+    raise ValueError(f"no limit known for scheme {scheme!r} at {word_bits} bits")
+
+
+@dataclass(frozen=True)
+class Capacity:
+    """Guests per dom0 for one scheme, with the arithmetic behind both numbers."""
+
+    scheme: str
+    label: str
+    word_bits: int
+    max_ports: int
+    per_guest: int
+    reserved: int
+
+    @property
+    def theoretical(self) -> int:
+        """The thread's arithmetic: every port, port 0 included, nothing reserved."""
+        return self.max_ports // self.per_guest
+
+    @property
+    def usable(self) -> int:
+        """Ports left for guests: all but port 0 and the reserved ones."""
+        return self.max_ports - 1 - self.reserved
+
+    @property
+    def guests(self) -> int:
+        """The practical number: usable ports // ports per guest."""
+        return self.usable // self.per_guest
+
+    @property
+    def spare(self) -> int:
+        """Usable ports left over after the last whole guest."""
+        return self.usable - self.guests * self.per_guest
+
+    def theoretical_text(self) -> str:
+        return f"{self.max_ports} // {self.per_guest} = {self.theoretical}"
+
+    def practical_text(self) -> str:
+        return (f"({self.max_ports} - 1 - {self.reserved}) // {self.per_guest} = "
+                f"{self.usable} // {self.per_guest} = {self.guests}")
+
+    def text(self) -> str:
+        return "\n".join([
+            f"{self.label} ({self.word_bits}-bit dom0): {self.max_ports} ports",
+            f"  theoretical  {self.theoretical_text()} guests",
+            f"  practical    {self.practical_text()} guests",
+        ])
+
+
+def guests_per_dom0(scheme: str, word_bits: int = 32, per_guest: int = 4,
+                    reserved: int = 0) -> Capacity:
+    """Guests a dom0 of ``word_bits`` can host under ``scheme``.
+
+    ``per_guest``: dom0 ports each guest needs (>= 1). ``reserved``: ports
+    dom0 keeps for itself (>= 0, and fewer than the usable ports).
+    """
+    per_guest = _check(per_guest, "per_guest", 1)
+    reserved = _check(reserved, "reserved", 0)
+    top = max_ports(scheme, word_bits)
+    if reserved > top - 1:
+        raise ValueError(f"reserved {reserved} is out of range for {scheme} at "
+                         f"{word_bits} bits: valid values are 0..{top - 1} "
+                         f"(usable ports)")
+    label = SCHEMES[scheme].label
+    return Capacity(scheme, label, word_bits, top, per_guest, reserved)
+
+
+def capacity_table(word_bits: int = 32, per_guest: int = 4, reserved: int = 0) -> str:
+    """Every scheme's guests per dom0, arithmetic shown, in 72 columns."""
+    caps = [guests_per_dom0(name, word_bits, per_guest, reserved) for name in SCHEMES]
+    lines = [f"Guests per dom0: {word_bits}-bit dom0, {per_guest} port(s) per "
+             f"guest, {reserved} reserved",
+             "theoretical = ports // per-guest (the thread's arithmetic);",
+             "practical = (ports - port 0 - reserved) // per-guest.", ""]
+    for cap in caps:
+        lines += [cap.text(), ""]
+    lines.append("3-level was never merged; FIFO has the same limit for 32- and "
+                 "64-bit.")
+    return "\n".join(lines)
+
+
+def george_text() -> str:
+    """The thread's 256 and the reconstructions of its ~180, in 72 columns."""
+    two = guests_per_dom0("2l", 32, 4, 0)
+    lines = ["George (xen-devel, 27 Mar 2013): 32-bit dom0, >= 4 ports per guest:",
+             f"  theoretical  {two.theoretical_text()} guests",
+             "  'in practice it's more like 180 or so'. Reconstructions:"]
+    for a in ASSUMPTIONS:
+        cap = guests_per_dom0("2l", 32, a.per_guest, a.reserved)
+        lines.append(f"  {a.name}: {cap.practical_text()}")
+    return "\n".join(lines)

@@ -1,0 +1,136 @@
+"""Metrics: percentiles, Jain's index, per-port stats, costs and tables."""
+
+from __future__ import annotations
+
+import pytest
+
+from evtlib.metrics import (fairness, jain, latencies, longest_wait, metrics_table,
+                            overall, percentile, port_stats, port_table, report,
+                            scan_cost, starved_ports)
+from evtlib.sim import simulate
+from evtlib.trace import (DeliverEvent, RaiseEvent, Trace, TraceConfig, TraceSummary,
+                          UpcallEvent)
+from evtlib.workloads import Explicit, Flood, Guests, preset
+
+
+def make_trace(events, waiting=(), classes=(), ticks=100, horizon=10, end=None,
+               **summary):
+    cfg = TraceConfig("2l", "2-level W=64, scan=resume, 1 vCPU", 64, "resume", False,
+                      1, 4096, 0, "hand-made", ticks, 1, horizon, classes=classes)
+    r = [e for e in events if type(e) is RaiseEvent]
+    d = [e for e in events if type(e) is DeliverEvent]
+    u = [e for e in events if type(e) is UpcallEvent]
+    s = TraceSummary(len(r), sum(e.merged for e in r), len(d), len(u),
+                     end if end is not None else ticks, tuple(waiting), **summary)
+    return Trace(cfg, tuple(events), s)
+
+
+R, D = RaiseEvent, DeliverEvent
+
+
+def test_percentile_is_nearest_rank():
+    xs = [5, 1, 3, 2, 4]
+    assert percentile(xs, 50) == 3
+    assert percentile(xs, 99) == 5 and percentile(xs, 100) == 5
+    assert percentile(xs, 0) == 1 and percentile(xs, 20) == 1 and percentile(xs, 21) == 2
+    assert percentile(list(range(1, 101)), 99) == 99
+    assert percentile([], 50) is None
+    with pytest.raises(ValueError, match="0..100"):
+        percentile(xs, 101)
+
+
+def test_jain_index():
+    assert jain([3, 3, 3]) == pytest.approx(1.0)
+    assert jain([1, 0, 0, 0]) == pytest.approx(0.25)
+    assert jain([1, 2]) == pytest.approx(9 / 10)
+    assert jain([]) is None and jain([0, 0]) is None
+    with pytest.raises(ValueError, match=">= 0"):
+        jain([1, -1])
+
+
+def test_port_stats_from_a_hand_made_trace():
+    t = make_trace([
+        R(0, 3, 0, False), R(0, 9, 0, False), R(1, 3, 0, True),
+        UpcallEvent(0, 0, 1, 3, 2, 10, 2, 4, 1),
+        D(0, 3, 0, 0, 1), D(2, 9, 0, 2, 1),
+        R(5, 9, 0, False), R(6, 4, 0, False),
+    ], waiting=[(9, 5), (4, 6)], classes=[(3, "a"), (4, "a"), (9, "b")], ticks=30,
+        horizon=20, guest_reads=10, guest_writes=2, guest_atomics=4, xen_atomics=8,
+        xen_reads=5)
+    st = port_stats(t)
+    assert list(st) == [3, 4, 9]
+    s3, s9, s4 = st[3], st[9], st[4]
+    assert (s3.raises, s3.merged, s3.deliveries, s3.max, s3.longest_wait) == (2, 1, 1, 0, 0)
+    assert not s3.starved and s3.cls == "a"
+    # Port 9: delivered after 2, then raised at 5 and still waiting at 30.
+    assert (s9.deliveries, s9.p50, s9.max, s9.longest_wait, s9.waiting_at_end) == (
+        1, 2, 2, 25, 1)
+    assert s9.starved                  # 25 > horizon 20
+    assert s4.deliveries == 0 and s4.p50 is None and s4.longest_wait == 24
+    assert starved_ports(t) == [4, 9]
+    assert starved_ports(t, horizon=24) == [9]
+    assert longest_wait(t, 9) == 25 and longest_wait(t, 77) is None
+    assert latencies(t) == [0, 2] and latencies(t, port=9) == [2]
+    assert latencies(t, cls="a") == [0]
+    cost = scan_cost(t)
+    assert cost.rw_per_delivery == 6.0 and cost.atomics_per_delivery == 2.0
+    assert cost.xen_rw_per_raise == 1.0 and cost.xen_atomics_per_raise == 1.6
+
+
+def test_fairness_per_class():
+    t = make_trace([R(0, p, 0, False) for p in (1, 2, 3)] + [
+        D(0, 1, 0, 0, 1), D(1, 1, 0, 1, 1), D(2, 2, 0, 2, 1), D(3, 3, 0, 3, 1)],
+        classes=[(1, "x"), (2, "x"), (3, "y")])
+    f = fairness(t)
+    assert list(f) == ["x"]            # y has one port: nothing to compare
+    assert f["x"] == pytest.approx(jain([2, 1]))
+    assert fairness(t, of="mean-latency")["x"] == pytest.approx(jain([0.5, 2]))
+    with pytest.raises(ValueError, match="deliveries, mean-latency"):
+        fairness(t, of="speed")
+
+
+def test_overall_and_empty_runs():
+    t = make_trace([], ticks=50)
+    o = overall(t)
+    assert o.deliveries == 0 and o.deliveries_per_tick == 0
+    assert o.p50 is None and o.worst_fairness is None and o.starved == ()
+    assert scan_cost(t).rw_per_delivery is None
+    assert "-" in metrics_table([t])
+    with pytest.raises(ValueError, match="horizon"):
+        port_stats(t, horizon=-1)
+
+
+def test_starvation_shows_in_a_simulated_flood():
+    w = Flood(1) + Explicit([(2, 40)])
+    zero = simulate("2l", w, ticks=300, seed=0, scan="from-zero", horizon=50)
+    resume = simulate("2l", w, ticks=300, seed=0, horizon=50)
+    assert starved_ports(zero) == [40]
+    assert starved_ports(resume) == []
+    assert overall(zero).max > 250 and overall(resume).max <= 2
+
+
+def test_fair_shares_among_guests_of_one_class():
+    t = simulate("2l", Guests(16, rate=0.01), ticks=5000, seed=2)
+    f = fairness(t)
+    assert set(f) == {"xenstore", "console", "vif", "vbd"}
+    assert f["vif"] > 0.8
+
+
+def test_tables_fit_72_columns():
+    traces = [simulate(n, preset("mixed"), ticks=300, seed=1, **o) for n, o in (
+        ("2l", {"scan": "from-zero"}), ("2l", {"timer_first": True}),
+        ("3l", {}), ("fifo", {}))]
+    table = metrics_table(traces)
+    lines = table.splitlines()
+    assert all(len(line) <= 72 for line in lines)
+    assert lines[0].split()[:3] == ["run", "del/tk", "p50"]
+    assert [line.split()[0] for line in lines[2:6]] == ["2l/W64", "2l/W64", "3l/W64", "fifo"]
+    assert "resume+tf" in lines[3]
+    named = metrics_table(traces[:2], labels=["a very long label indeed", "b"])
+    assert named.splitlines()[2].startswith("a very long label")
+    with pytest.raises(ValueError, match="2 traces but 1 labels"):
+        metrics_table(traces[:2], labels=["x"])
+    for text in (port_table(traces[0]), report(traces[0]), port_table(traces[3], limit=3)):
+        assert all(len(line) <= 72 for line in text.splitlines())
+    assert "more ports" in port_table(traces[3], limit=3)
+    assert "Jain" in report(traces[0])
