@@ -1,0 +1,78 @@
+"""05-limits-and-capacity in a real JupyterLab: Run All, then drive the guests-per-dom0
+calculator (sliders and the word-size dropdown) and check the arithmetic and the chart
+it shows. Expected texts come from evtlib.plots.calculator_text, so the page must show
+what the package computes."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from lab import open_and_run, press_slider, wait_for_text, widget
+
+from evtlib import plots
+
+pytestmark = pytest.mark.browser
+
+NOTEBOOK = "05-limits-and-capacity.ipynb"
+TEXT = ".evt-capacity .evt-cap-text"
+FIGURE = ".evt-capacity .evt-cap-figure"
+
+
+def practical(text: str, label: str) -> str:
+    """The 'practical' line of one scheme in the calculator text."""
+    lines = text.splitlines()
+    i = next(k for k, line in enumerate(lines) if line.startswith(label))
+    return lines[i + 2].strip()
+
+
+def figure_src(page, other: str | None = None, timeout: float = 30.0) -> str:
+    """The chart's image data; with ``other``, wait until it differs from it."""
+    img = page.locator(f"{FIGURE} img")
+    img.first.wait_for(state="visible", timeout=timeout * 1000)
+    deadline = time.monotonic() + timeout
+    while True:
+        assert img.count() == 1, "the calculator shows exactly one chart"
+        src = img.first.get_attribute("src")
+        if other is None or src != other:
+            return src
+        assert time.monotonic() < deadline, "the chart was not redrawn"
+        page.wait_for_timeout(100)
+
+
+def test_capacity_calculator(page):
+    result = open_and_run(page, NOTEBOOK)
+    assert result.code_cells >= 10
+
+    # starts on the reconstruction of the thread's "about 180"
+    start = wait_for_text(page, TEXT, lambda t: "= 180 guests" in t)
+    assert start.strip() == plots.calculator_text(32, 4, 16, 188).strip()
+    chart0 = figure_src(page)
+
+    # one more dom0 port per guest: 2-level drops, the text shows the new arithmetic
+    press_slider(page, ".evt-capacity .evt-cap-per-guest", "ArrowRight")
+    expected = plots.calculator_text(32, 5, 16, 188)
+    text = wait_for_text(page, TEXT, lambda t: "5 port(s) per guest" in t)
+    assert text.strip() == expected.strip()
+    assert practical(text, "2-level") == "practical    (1024 - 1 - 300) // 5 = 723 // 5 = 144 guests"
+    chart1 = figure_src(page, other=chart0)
+
+    # fewer dom0 vCPUs: the reservation shrinks by 7 ports per vCPU
+    press_slider(page, ".evt-capacity .evt-cap-vcpus", "ArrowLeft", "ArrowLeft")
+    text = wait_for_text(page, TEXT, lambda t: "14 vCPUs x 7" in t)
+    assert text.strip() == plots.calculator_text(32, 5, 14, 188).strip()
+    chart2 = figure_src(page, other=chart1)
+
+    # no physical IRQs at all
+    press_slider(page, ".evt-capacity .evt-cap-irqs", "Home")
+    text = wait_for_text(page, TEXT, lambda t: "+ 0 IRQs/VIRQs = 98" in t)
+    assert text.strip() == plots.calculator_text(32, 5, 14, 0).strip()
+    chart3 = figure_src(page, other=chart2)
+
+    # a 64-bit dom0: 2-level gets 4096 ports, FIFO does not change
+    widget(page, ".evt-capacity .evt-cap-word select").select_option(label="64-bit dom0")
+    text = wait_for_text(page, TEXT, lambda t: t.startswith("64-bit dom0"))
+    assert text.strip() == plots.calculator_text(64, 5, 14, 0).strip()
+    assert practical(text, "FIFO") == practical(plots.calculator_text(32, 5, 14, 0), "FIFO")
+    figure_src(page, other=chart3)
+

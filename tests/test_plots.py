@@ -1,0 +1,198 @@
+"""evtlib.plots: every chart returns the data it drew; the data comes from the models."""
+
+from __future__ import annotations
+
+import pytest
+
+import evtlib
+from evtlib import capacity, plots
+from evtlib.sim import simulate
+from evtlib.workloads import Explicit
+
+
+def bar_heights(ax):
+    return [round(p.get_height()) for p in ax.patches]
+
+
+# ------------------------------------------------------------------ limits
+def test_limits_data_is_read_off_the_models():
+    data = plots.limits_data()
+    assert data.schemes == tuple(evtlib.SCHEMES)
+    for row in evtlib.limits():
+        assert data.value(row.scheme, row.word_bits) == row.max_ports
+    assert data.value("2l", 32) == evtlib.make_scheme("2l", word_bits=32).max_ports
+    assert data.value("fifo", 32) == data.value("fifo", 64)
+
+
+def test_plot_limits_draws_its_data():
+    fig, data = plots.plot_limits()
+    ax = fig.axes[0]
+    assert ax.get_yscale() == "log"
+    assert bar_heights(ax) == [v for row in data.ports for v in row]
+    assert [t.get_text() for t in ax.get_xticklabels()] == list(data.labels)
+
+
+def test_memory_data_and_chart():
+    fig, data = plots.plot_memory()
+    for row in evtlib.limits():
+        assert data.value(row.scheme, row.word_bits) == row.shared_bytes
+        assert data.value(row.scheme, row.word_bits, "per_vcpu") == row.per_vcpu_bytes
+    # FIFO: one 32-bit event word per port; bitmaps: 2 bits (PENDING, MASK) per port
+    assert data.value("fifo", 64) == 4 * plots.limits_data().value("fifo", 64)
+    assert data.value("2l", 64) * 8 == 2 * plots.limits_data().value("2l", 64)
+    left, right = fig.axes
+    assert bar_heights(left) == [v for row in data.shared for v in row]
+    assert bar_heights(right) == [v for row in data.per_vcpu for v in row]
+
+
+# -------------------------------------------------------- guests per dom0
+def test_guests_chart_reproduces_the_thread():
+    fig, data = plots.plot_guests(32, per_guest=4, reserved=0)
+    assert data.of("2l").theoretical == 256
+    fig, data = plots.plot_guests(32, per_guest=4, reserved=capacity.GEORGE.reserved)
+    assert data.of("2l").guests == 180
+    assert data.guests == tuple(capacity.guests_per_dom0(s, 32, 4, 300).guests
+                                for s in evtlib.SCHEMES)
+    assert bar_heights(fig.axes[0]) == list(data.theoretical) + list(data.guests)
+    with pytest.raises(ValueError, match="unknown scheme"):
+        data.of("4l")
+
+
+def test_dom0_reserved_is_the_documented_reconstruction():
+    d = plots.dom0_reserved()
+    assert (d.vcpus, d.per_vcpu, d.irqs) == (16, 7, 188)
+    assert d.reserved == capacity.GEORGE.reserved
+    assert d.text() == "reserved = 16 vCPUs x 7 + 188 IRQs/VIRQs = 300"
+
+
+@pytest.mark.parametrize("kw,err,msg", [
+    ({"vcpus": 0}, ValueError, r"dom0 vCPUs 0 is out of range: valid values are 1\.\.64"),
+    ({"vcpus": 65}, ValueError, r"1\.\.64"),
+    ({"irqs": 401}, ValueError, r"dom0 IRQs 401 .* 0\.\.400"),
+    ({"irqs": 1.5}, TypeError, "must be an integer"),
+    ({"vcpus": True}, TypeError, "must be an integer"),
+])
+def test_dom0_reserved_rejects_invalid_values(kw, err, msg):
+    with pytest.raises(err, match=msg):
+        plots.dom0_reserved(**kw)
+
+
+def test_every_calculator_setting_is_valid():
+    """The widest settings the controls offer still leave guests on the smallest scheme."""
+    worst = plots.dom0_reserved(plots.DOM0_VCPUS[1], plots.DOM0_IRQS[1])
+    data = plots.guests_data(32, plots.PER_GUEST[1], worst.reserved)
+    assert min(data.guests) > 0
+
+
+def test_calculator_text_shows_the_arithmetic_in_72_columns():
+    text = plots.calculator_text()
+    assert "(1024 - 1 - 300) // 4 = 723 // 4 = 180 guests" in text
+    assert "16 vCPUs x 7 + 188" in text
+    assert max(len(line) for line in text.splitlines()) <= 72
+    other = plots.calculator_text(64, per_guest=5, vcpus=4, irqs=0)
+    assert "64-bit dom0, 5 port(s) per guest" in other
+    assert "(4096 - 1 - 28) // 5 = 4067 // 5 = 813 guests" in other
+
+
+def test_capacity_calculator_redraws_on_every_control():
+    calc = plots.CapacityCalculator()
+    assert (calc.per_guest.min, calc.per_guest.max) == plots.PER_GUEST
+    assert (calc.vcpus.min, calc.vcpus.max) == plots.DOM0_VCPUS
+    assert (calc.irqs.min, calc.irqs.max) == plots.DOM0_IRQS
+    assert [v for _, v in calc.word.options] == [32, 64]
+    assert "= 180 guests" in calc.text.value
+    assert len(calc.figure.outputs) == 1
+    assert "image/png" in calc.figure.outputs[0]["data"]
+    calc.per_guest.value = 5
+    assert "5 port(s) per guest" in calc.text.value
+    assert calc.data.of("2l").guests == (1024 - 1 - 300) // 5
+    calc.word.value = 64
+    assert "64-bit dom0" in calc.text.value and calc.data.word_bits == 64
+    calc.vcpus.value, calc.irqs.value = 1, 0
+    assert "reserved = 1 vCPUs x 7 + 0 IRQs/VIRQs = 7" in calc.text.value
+    assert len(calc.figure.outputs) == 1
+    assert calc.widget._dom_classes == ("evt-capacity",)
+
+
+def test_figure_png_and_show_figure():
+    import ipywidgets as widgets
+
+    fig, _ = plots.plot_limits()
+    png = plots.figure_png(fig)
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    out = widgets.Output()
+    plots.show_figure(out, fig)
+    plots.show_figure(out, fig)
+    assert len(out.outputs) == 1 and out.outputs[0]["output_type"] == "display_data"
+
+
+# ----------------------------------------------------------------- latency
+def two_runs():
+    w = Explicit([(0, 5), (0, 70), (3, 5)], cls="x")
+    return {"resume": simulate("2l", w, ticks=20, seed=0),
+            "fifo": simulate("fifo", w, ticks=20, seed=0)}
+
+
+def test_port_waits_are_the_longest_waits():
+    traces = two_runs()
+    data = plots.port_waits(traces, marks={70: "seventy"})
+    assert data.labels == ("resume", "fifo") and data.ports == (5, 70)
+    assert data.classes == ("x", "x")
+    # both deliver 5 at tick 0, then 70 at tick 1 (waited 1); 5 again at 3 (0)
+    assert data.of("resume", 70) == 1 and data.of("fifo", 5) == 0
+    assert data.worst("resume") == 1
+    assert data.marks == ((70, "seventy"),)
+    only = plots.port_waits(traces, ports=[5, 99])
+    assert only.waits == ((0, None), (0, None))
+    with pytest.raises(ValueError, match="at least one trace"):
+        plots.port_waits({})
+
+
+def test_plot_port_waits_draws_its_data():
+    fig, data = plots.plot_port_waits(two_runs(), marks={70: "x"})
+    ax = fig.axes[0]
+    assert ax.get_yscale() == "symlog"
+    for i, coll in enumerate(ax.collections):
+        pts = [tuple(map(int, p)) for p in coll.get_offsets()]
+        assert pts == [(p, w) for p, w in zip(data.ports, data.waits[i]) if w is not None]
+    _, data2 = plots.plot_port_waits(data, marks={5: "five"})
+    assert data2.marks == ((5, "five"),) and data2.waits == data.waits
+
+
+def sweep():
+    return plots.Sweep((1, 2, 4), "busy", "wait", (("a", (0, 1, 2)), ("b", (5, 5, 9))))
+
+
+def test_plot_sweep_draws_its_data():
+    fig, data = plots.plot_sweep(sweep(), title="t")
+    ax = fig.axes[0]
+    assert [list(line.get_ydata()) for line in ax.get_lines()] == [[0, 1, 2], [5, 5, 9]]
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["1", "2", "4"]
+    assert data.values("b") == (5, 5, 9) and data.labels == ("a", "b")
+    fig, _ = plots.plot_sweep(sweep(), log=False)
+    assert fig.axes[0].get_yscale() == "linear"
+
+
+def test_sweep_text():
+    text = plots.sweep_text(sweep())
+    lines = text.splitlines()
+    assert lines[0] == "wait; columns: busy"
+    assert lines[2].split() == ["a", "0", "1", "2"]
+    assert max(map(len, lines)) <= 72
+    wide = plots.Sweep(tuple(range(30)), "x", "y", (("a", tuple(range(30))),))
+    with pytest.raises(ValueError, match="does not fit in 72 columns"):
+        plots.sweep_text(wide)
+    floats = plots.Sweep((1,), "x", "y", (("a", (0.5,)), ("b", (None,))))
+    assert plots.sweep_text(floats).splitlines()[-2:] == [
+        "a" + " " * 17 + " 0.50", "b" + " " * 17 + "    -"]
+
+
+def test_plot_bars_draws_its_data():
+    bars = plots.Bars(("p", "q"), (("one", (3, 0)), ("two", (7, None))), "ticks")
+    fig, data = plots.plot_bars(bars, log=False)
+    ax = fig.axes[0]
+    assert bar_heights(ax) == [3, 0, 7, 0]
+    assert ax.get_ylabel() == "ticks"
+    assert data.values("two") == (7, None)
+    fig, _ = plots.plot_bars(bars)
+    assert fig.axes[0].get_yscale() == "symlog"
