@@ -136,7 +136,11 @@ def longest_wait(trace: Trace, port: int) -> int | None:
 
 
 # ------------------------------------------------------------- fairness
-FAIRNESS_OF = ("deliveries", "mean-latency")
+FAIRNESS_OF = ("deliveries", "mean-latency", "speed")
+
+
+def _mean_wait(st: PortStats) -> float | None:
+    return st.mean if st.mean is not None else st.longest_wait
 
 
 def fairness(trace: Trace, of: str = "deliveries") -> dict[str, float | None]:
@@ -145,6 +149,10 @@ def fairness(trace: Trace, of: str = "deliveries") -> dict[str, float | None]:
     ``of="deliveries"``: how evenly deliveries were shared among the ports of
     a class (ports of one class raised at one rate should get equal shares).
     ``of="mean-latency"``: how evenly they waited (each port's mean latency).
+    ``of="speed"``: how evenly they were served, each port's speed being
+    ``1 / (1 + mean wait)`` (a port never delivered counts its wait so far).
+    Under starvation the first two can read "fair" (every starved port got
+    its one delivery; nearly every port waits equally long); speed does not.
     """
     if of not in FAIRNESS_OF:
         raise ValueError(f"unknown fairness measure {of!r}: valid values are "
@@ -158,8 +166,10 @@ def fairness(trace: Trace, of: str = "deliveries") -> dict[str, float | None]:
             continue
         if of == "deliveries":
             out[cls] = jain(st.deliveries for st in sts)
-        else:
+        elif of == "mean-latency":
             out[cls] = jain(st.mean for st in sts if st.mean is not None)
+        else:
+            out[cls] = jain(1 / (1 + w) for w in map(_mean_wait, sts) if w is not None)
     return out
 
 
@@ -230,7 +240,8 @@ class Overall:
 def overall(trace: Trace, horizon: int | None = None) -> Overall:
     stats = port_stats(trace, horizon)
     lats = latencies(trace)
-    fair = fairness(trace)
+    # Speed, not delivery counts: a starved port still gets its one delivery.
+    fair = fairness(trace, of="speed")
     known = [v for v in fair.values() if v is not None]
     s = trace.summary
     return Overall(
@@ -265,7 +276,7 @@ def metrics_table(traces: Sequence[Trace], labels: Sequence[str] | None = None,
     """Compare runs, one row each, in 72 columns.
 
     Columns: deliveries per tick; latency p50/p99/max; ports starved (wait >
-    horizon); worst Jain index over port classes (deliveries); guest words
+    horizon); worst Jain index over port classes (speed); guest words
     read+written and atomics per delivery.
     """
     traces = list(traces)
@@ -331,7 +342,7 @@ def report(trace: Trace, horizon: int | None = None, limit: int | None = 30) -> 
              f"max {_num(o.max)}",
              f"Starved (waited > {h} ticks): "
              + (" ".join(map(str, o.starved)) if o.starved else "none"),
-             f"Jain's index by class (deliveries): {fair}",
+             f"Jain's index by class (speed, 1/(1+mean wait)): {fair}",
              f"Guest cost per delivery: {_num(c.rw_per_delivery, '.2f')} words "
              f"read/written, {_num(c.atomics_per_delivery, '.2f')} atomics",
              f"Xen cost per raise: {_num(c.xen_rw_per_raise, '.2f')} words "

@@ -85,8 +85,20 @@ def test_fairness_per_class():
     assert list(f) == ["x"]            # y has one port: nothing to compare
     assert f["x"] == pytest.approx(jain([2, 1]))
     assert fairness(t, of="mean-latency")["x"] == pytest.approx(jain([0.5, 2]))
-    with pytest.raises(ValueError, match="deliveries, mean-latency"):
-        fairness(t, of="speed")
+    assert fairness(t, of="speed")["x"] == pytest.approx(jain([1 / 1.5, 1 / 3]))
+    with pytest.raises(ValueError, match="deliveries, mean-latency, speed"):
+        fairness(t, of="slowness")
+
+
+def test_speed_fairness_sees_starvation_that_delivery_counts_hide():
+    """Two ports of one class, each delivered once: one at once, one after 90 ticks.
+
+    Delivery counts are equal (index 1.0); speeds 1/1 and 1/91 are not."""
+    t = make_trace([R(0, 1, 0, False), R(0, 2, 0, False), D(0, 1, 0, 0, 1),
+                    D(90, 2, 0, 90, 1)], classes=[(1, "x"), (2, "x")])
+    assert fairness(t)["x"] == pytest.approx(1.0)
+    assert fairness(t, of="speed")["x"] == pytest.approx(jain([1, 1 / 91]))
+    assert fairness(t, of="speed")["x"] < 0.6
 
 
 def test_overall_and_empty_runs():
