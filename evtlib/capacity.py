@@ -20,9 +20,9 @@ see :data:`ASSUMPTIONS`. ``max_ports`` always comes from the models
 
 from __future__ import annotations
 
-import numbers
 from dataclasses import dataclass
 
+from .core import check_int
 from .limits import limits
 from .schemes import SCHEMES
 
@@ -51,15 +51,6 @@ ASSUMPTIONS = (
 
 #: The assumption the claims tests and notebooks use for "about 180".
 GEORGE = ASSUMPTIONS[0]
-
-
-def _check(value, what: str, lo: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{what} must be an integer >= {lo}, got {value!r}")
-    value = int(value)
-    if value < lo:
-        raise ValueError(f"{what} {value} is out of range: it must be >= {lo}")
-    return value
 
 
 def max_ports(scheme: str, word_bits: int) -> int:
@@ -129,8 +120,8 @@ def guests_per_dom0(scheme: str, word_bits: int = 32, per_guest: int = 4,
     ``per_guest``: dom0 ports each guest needs (>= 1). ``reserved``: ports
     dom0 keeps for itself (>= 0, and fewer than the usable ports).
     """
-    per_guest = _check(per_guest, "per_guest", 1)
-    reserved = _check(reserved, "reserved", 0)
+    per_guest = check_int(per_guest, "per_guest", 1)
+    reserved = check_int(reserved, "reserved", 0)
     top = max_ports(scheme, word_bits)
     if reserved > top - 1:
         raise ValueError(f"reserved {reserved} is out of range for {scheme} at "

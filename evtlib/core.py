@@ -57,13 +57,17 @@ class EvtchnOps(Protocol):
     def locate(self, port: int) -> tuple: ...
 
 
-def check_int(value, what: str, lo: int, hi: int) -> int:
-    """Return ``value`` as an int in ``lo..hi`` or raise naming value and range."""
+def check_int(value, what: str, lo: int, hi: int | None = None) -> int:
+    """Return ``value`` as an int in ``lo..hi`` (no upper bound if ``hi`` is None),
+    or raise naming the value and the valid range."""
+    valid = f">= {lo}" if hi is None else f"in {lo}..{hi}"
     if type(value) is not int:
         if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-            raise TypeError(f"{what} must be an integer in {lo}..{hi}, got {value!r}")
+            raise TypeError(f"{what} must be an integer {valid}, got {value!r}")
         value = int(value)
-    if not lo <= value <= hi:
+    if hi is None and value < lo:
+        raise ValueError(f"{what} {value} is out of range: it must be >= {lo}")
+    if hi is not None and not lo <= value <= hi:
         raise ValueError(f"{what} {value} is out of range: valid {what}s are {lo}..{hi}")
     return value
 

@@ -695,7 +695,7 @@ def frames_table_html(frames: Sequence[Frame]) -> str:
             f"</td><td style='{td};font-family:inherit'>{_E(f.why)}</td>"
             f"<td style='{td};white-space:nowrap'>{_E(queue_text(st))}</td>"
             f"<td style='{td}'>{_E(' '.join(map(str, f.delivered)))}</td></tr>")
-    return (f"<table class='evt-fifo-steps' style='border-collapse:collapse;font-size:12px'>"
+    return ("<table class='evt-fifo-steps' style='border-collapse:collapse;font-size:12px'>"
             + "".join(rows) + "</table>")
 
 
@@ -713,7 +713,7 @@ def presets_table_html(presets: dict | None = None) -> str:
         rows.append(f"<tr><td style='{td}'>{_E(name)}</td><td style='{td};{_MONO}'>{_E(text)}"
                     f"</td><td style='{td};{_MONO}'>{_E(ups)}</td>"
                     f"<td style='{td}'>{len(run.frames) - 1}</td></tr>")
-    return (f"<table class='evt-fifo-presets' style='border-collapse:collapse;font-size:12px'>"
+    return ("<table class='evt-fifo-presets' style='border-collapse:collapse;font-size:12px'>"
             + "".join(rows) + "</table>")
 
 

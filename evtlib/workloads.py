@@ -34,6 +34,8 @@ from typing import Callable, Iterable, Mapping, Sequence
 
 import numpy as np
 
+from .core import check_int
+
 #: The ports a dom0 spends on each guest (history-and-capacity.md section 1).
 DEVICES = ("xenstore", "console", "vif", "vbd")
 
@@ -58,12 +60,8 @@ def check_port(port, what: str = "port") -> int:
 
 
 def check_count(value, what: str, lo: int = 0) -> int:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{what} must be an integer >= {lo}, got {value!r}")
-    value = int(value)
-    if value < lo:
-        raise ValueError(f"{what} {value} is out of range: it must be >= {lo}")
-    return value
+    """An integer >= ``lo`` (ticks, counts), or an error naming value and range."""
+    return check_int(value, what, lo)
 
 
 def check_rate(value, what: str = "rate") -> float:

@@ -549,3 +549,21 @@ def wait_for_text(page, css_class_or_selector: str, expected, *, timeout: float 
                 f"text of {_selector(css_class_or_selector)!r} is {text!r}, expected {expected!r}"
             )
         page.wait_for_timeout(100)
+
+
+def wait_one(page, selector: str, pattern: str, timeout: float = 30.0) -> str:
+    """Wait until exactly one element matches ``selector`` and its text matches the
+    regular expression ``pattern``; return that text. (A widget that was just replaced
+    may briefly still be on the page next to its successor.)"""
+    loc = page.locator(selector)
+    deadline = time.monotonic() + timeout
+    last = None
+    while True:
+        if loc.count() == 1:
+            last = loc.inner_text()
+            if re.search(pattern, last):
+                return last
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{selector!r}: {loc.count()} element(s), last text "
+                                 f"{last!r}, expected /{pattern}/")
+        page.wait_for_timeout(100)

@@ -7,10 +7,9 @@ notebook's arguments), so the test checks that the page shows what the model say
 from __future__ import annotations
 
 import re
-import time
 
 import pytest
-from lab import click, open_and_run, press_slider, text_of, wait_for_text
+from lab import click, open_and_run, press_slider, text_of, wait_for_text, wait_one
 
 from evtlib import bitmapviews as bv
 
@@ -22,23 +21,6 @@ EXP = ".evt-explorer-01"
 CANON = dict(pending=(3, 10, 70), resume=(0, 8), reraise=(10,))
 TRY = dict(word_bits=32, pending=(3, 5, 10, 40, 70), masked=(40,), elsewhere=(5,),
            reraise=(10,), resume=(0, 8))
-
-
-def wait_one(page, selector: str, pattern, timeout: float = 30.0) -> str:
-    """Wait until exactly one element matches ``selector`` and its text matches
-    ``pattern`` (a stepper that was just replaced may briefly still be on the page)."""
-    loc = page.locator(selector)
-    deadline = time.monotonic() + timeout
-    last = None
-    while True:
-        if loc.count() == 1:
-            last = loc.inner_text()
-            if re.search(pattern, last):
-                return last
-        if time.monotonic() > deadline:
-            raise AssertionError(f"{selector!r}: {loc.count()} element(s), last text "
-                                 f"{last!r}, expected /{pattern}/")
-        page.wait_for_timeout(100)
 
 
 def step_text(i: int, n: int, frame) -> str:
