@@ -130,7 +130,11 @@ class Stepper:
         return self._cache[i]
 
     def _show(self, i: int) -> None:
-        self.why.value, self.view.value = self._frame_html(i)
+        why, view = self._frame_html(i)
+        # The view first: the browser applies updates in order, so once the
+        # sentence says "Step i", the drawing already shows step i.
+        self.view.value = view
+        self.why.value = why
         if self.jump.value != i:
             self.jump.value = i
 

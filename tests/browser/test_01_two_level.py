@@ -34,34 +34,29 @@ def test_canonical_stepper_forward_back_slider_reset(page):
     n = len(frames) - 1
     why, focus = f"{CAN} .evt-why", f"{CAN} .evt-focus"
     wait_for_text(page, why, step_text(0, n, frames[0]))
-    assert text_of(page, focus) == "before the upcall"
-
+    wait_for_text(page, focus, "before the upcall")
     # forward to the first delivery: the view highlights port 10
     first = bv.key_frames(frames)[0].index
     for i in range(1, first + 1):
         click(page, f"{CAN} .evt-forward")
         wait_for_text(page, why, step_text(i, n, frames[i]))
-    assert text_of(page, focus) == "deliver port 10 (word 0, bit 10)"
+    wait_for_text(page, focus, "deliver port 10 (word 0, bit 10)")
     hot = page.locator(f"{CAN} .evt-view .evt-hot")
     assert hot.count() == 1 and hot.get_attribute("title").startswith("port 10: clear")
-    assert text_of(page, f"{CAN} .evt-delivered") == "10"
-
+    wait_for_text(page, f"{CAN} .evt-delivered", "10")
     click(page, f"{CAN} .evt-back")
     wait_for_text(page, why, step_text(first - 1, n, frames[first - 1]))
-    assert text_of(page, focus) == "reading word 0"
-
+    wait_for_text(page, focus, "reading word 0")
     # the slider, with the keyboard: End, then one step back
     press_slider(page, f"{CAN} .evt-slider", "End")
     wait_for_text(page, why, step_text(n, n, frames[n]))
-    assert text_of(page, f"{CAN} .evt-delivered") == "10 70 3 10"
+    wait_for_text(page, f"{CAN} .evt-delivered", "10 70 3 10")
     press_slider(page, f"{CAN} .evt-slider", "ArrowLeft")
     wait_for_text(page, why, step_text(n - 1, n, frames[n - 1]))
 
     click(page, f"{CAN} .evt-reset")
     wait_for_text(page, why, step_text(0, n, frames[0]))
-    assert text_of(page, f"{CAN} .evt-delivered") == "none yet"
-
-
+    wait_for_text(page, f"{CAN} .evt-delivered", "none yet")
 def test_explorer_controls_recompute_the_upcall(page):
     open_and_run(page, NOTEBOOK)
     msg, why = f"{EXP} .evt-message", f"{EXP} .evt-why"

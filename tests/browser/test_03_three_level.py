@@ -41,13 +41,12 @@ def test_three_level_stepper_and_explorer(page):
     for i in range(1, take + 1):
         click(page, f"{CAN} .evt-forward")
     wait_for_text(page, why, step_text(take, n, frames[take]))
-    assert text_of(page, focus) == "selector taken: words 0, 1, 64"
-
+    wait_for_text(page, focus, "selector taken: words 0, 1, 64")
     # the delivery of 4100 (beyond 2-level's range): its word and bit are highlighted
     at = next(f.index for f in bv.key_frames(frames) if f.port == 4100)
     press_slider(page, f"{CAN} .evt-slider", *["ArrowRight"] * (at - take))
     wait_for_text(page, why, step_text(at, n, frames[at]))
-    assert text_of(page, focus) == "deliver port 4100 (word 64 = (l1 1, l2 0), bit 4)"
+    wait_for_text(page, focus, "deliver port 4100 (word 64 = (l1 1, l2 0), bit 4)")
     hot = page.locator(f"{CAN} .evt-view .evt-hot")
     assert hot.count() == 1 and hot.get_attribute("title").startswith("port 4100:")
 
