@@ -536,3 +536,66 @@ def test_s5_12_local_unmask_makes_no_hypercall_recorded():
     assert ops[0] == "hypercall"
     assert "head" in ops and "ready" in ops
     assert s.queue(0, 7) == [6]
+
+
+def test_fifo_handler_masks_or_clears_later_event():
+    """3.7: P and M are read at dequeue time, after the earlier handlers ran.
+    raise 5, 6, 7; the handler of 5 masks 6 and clears 7: both are dequeued
+    without delivery; 6 stays P|M (re-linked at unmask), 7 is gone."""
+    s = fifo()
+    raise_all(s, 5, 6, 7)
+    h = Recorder({5: [lambda p: (s.mask(6), s.clear_pending(7))]})
+    assert s.upcall(0, h) == [5]
+    assert s.event_word(6) == EV_P | EV_M
+    assert s.event_word(7) == 0
+    s.unmask(6)
+    assert s.upcall(0) == [6]
+
+
+def test_fifo_rebind_masked_pending_event_links_on_new_vcpu_at_unmask():
+    """3.6: bind(5, 1) of a masked pending event leaves it masked (it was
+    masked); unmask -> hypercall -> Xen links it on the notify vCPU 1."""
+    s = fifo(vcpus=2)
+    s.mask(5)
+    s.set_pending(5)
+    s.bind(5, 1)
+    assert s.event_word(5) == EV_P | EV_M
+    assert s.queue(0, 7) == [] and s.queue(1, 7) == []
+    s.unmask(5)
+    assert s.queue(1, 7) == [5]
+    assert (s.ready(0), s.ready(1)) == (0, 1 << 7)
+    assert s.upcall_pending(1) and not s.upcall_pending(0)
+    assert s.upcall(1) == [5]
+
+
+def test_fifo_raise_from_handler_to_other_vcpu_not_consumed_here():
+    """3.5/3.7: the handler of 5 (vCPU 0) raises 9, whose notify vCPU is 1:
+    it is linked on vCPU 1's queue with READY there; vCPU 0's upcall does
+    not deliver it."""
+    s = fifo(vcpus=2)
+    s.xen_bind_vcpu(9, 1)
+    s.set_pending(5)
+    h = Recorder({5: [lambda p: s.set_pending(9)]})
+    assert s.upcall(0, h) == [5]
+    assert s.queue(1, 7) == [9] and s.ready(1) == 1 << 7
+    assert s.upcall_pending(1) is True
+    assert s.upcall(1) == [9]
+
+
+def test_fifo_old_tail_rule_across_vcpus_head_on_old_queue():
+    """Item 15 across vCPUs: 5 linked and consumed on vCPU 0 q7 (tail 5).
+    xen_bind_vcpu(5, 1); raise 5 -> old_q (v0, q7) tail == 5 -> reset; new
+    HEAD on v1 q7.  Then 6 raised on vCPU 0 gets a fresh HEAD[7] there
+    (instead of a LINK into 5's word, now on vCPU 1's queue)."""
+    s = fifo(vcpus=2)
+    s.set_pending(5)
+    assert s.upcall(0) == [5]
+    s.xen_bind_vcpu(5, 1)
+    s.set_pending(5)
+    assert s.tail(0, 7) == 0
+    assert (s.head(1, 7), s.tail(1, 7)) == (5, 5)
+    s.set_pending(6)
+    assert (s.head(0, 7), s.tail(0, 7), s.ready(0)) == (6, 6, 1 << 7)
+    assert s.event_word(5) == EV_P | EV_L
+    assert s.upcall(0) == [6]
+    assert s.upcall(1) == [5]

@@ -282,3 +282,48 @@ def test_raise_order_recorded_pending_then_selectors_then_upcall():
     assert 0 < sel_steps[0] < flag_steps[0]
     assert steps[sel_steps[0]].state.upcall_pending == (False,)
     assert flag_steps[0] == len(steps) - 1
+
+
+def test_s5_03_fast_path_vs_hypercall_3l():
+    """Item 3 for 3-level (unmask is the mirror image of raise): port 1100
+    (L1 bit 1, L2 word 1 bit 2) notifies vCPU 0 but is bound (Linux) to CPU
+    1; raised, its selectors consumed by vCPU 0's empty upcall.  Xen unmask
+    and the hypercall from CPU 0 do nothing (mask was clear); the fast path
+    on CPU 1 sets CPU 1's L2 bit, L1 bit and flag -> upcall(1) -> [1100]."""
+    s = three(vcpus=2)
+    s.bind_to_cpu(1100, 1)
+    s.set_pending(1100)
+    assert s.upcall(0) == []
+    before = s.snapshot()
+    s.xen_unmask(1100)
+    s.unmask(1100, cpu=0)
+    assert s.snapshot() == before
+    s.unmask(1100, cpu=1)
+    assert s.selector(1) == 1 << 1
+    assert l2_nonzero(s, 1) == {1: 1 << 2}
+    assert s.upcall_pending(1) is True
+    assert s.selector(0) == 0 and s.upcall_pending(0) is False
+    assert s.upcall(1) == [1100]
+
+
+@pytest.mark.parametrize("timer_first, delivered", [(True, [5000, 3]), (False, [3, 5000])])
+def test_s5_11_timer_first_3l(timer_first, delivered):
+    """Item 11 carried over to 3-level: the timer (5000) goes first only with
+    timer_first, and does not move the resume position."""
+    s = three(timer_first=timer_first)
+    s.set_timer_port(0, 5000)
+    raise_all(s, 3, 5000)
+    assert s.upcall(0) == delivered
+    if timer_first:
+        assert s.resume_position(0) == (0, 0, 4)
+
+
+def test_resume_across_l1_groups_w64():
+    """W=64, resume (1,0,0): 4289 = (1,3,1), then 8199 = (2,0,7), wrap,
+    5 = (0,0,5)."""
+    s = three(word_bits=64)
+    assert coords(4289, 64) == (1, 3, 1) and coords(8199, 64) == (2, 0, 7)
+    s.set_resume_position(0, (1, 0, 0))
+    raise_all(s, 5, 8199, 4289)
+    assert s.upcall(0) == [4289, 8199, 5]
+    assert s.resume_position(0) == (0, 0, 6)
