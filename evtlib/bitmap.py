@@ -52,6 +52,9 @@ class WordSet:
     def discard(self, w: int) -> None:
         self.bits &= ~(1 << w)
 
+    def indices(self) -> list[int]:
+        return bit_list(self.bits)
+
 
 class WordSet2:
     """Local copy of a 2-level selector tree (3-level scheme): L1 bits over L2 words."""
@@ -75,6 +78,10 @@ class WordSet2:
             return -1
         hi = hi + 1 + lowest_bit(above)
         return (hi << self.shift) + lowest_bit(self.l2[hi])
+
+    def indices(self) -> list[int]:
+        return [(hi << self.shift) + lo for hi in bit_list(self.l1)
+                for lo in bit_list(self.l2[hi])]
 
     def discard(self, w: int) -> None:
         hi = w >> self.shift
@@ -117,6 +124,8 @@ class BitmapScheme(EventChannels):
         # Per-CPU resume position as (flat word index, bit): "last handled + 1".
         self._resume = [(0, 0)] * self.vcpus
         self._init_selectors()
+        # The running scan's local selector copy (for Step.local only).
+        self._words = None
 
     def describe(self) -> str:
         extra = ", timer first" if self.timer_first else ""
@@ -227,10 +236,16 @@ class BitmapScheme(EventChannels):
         if self.timer_first:
             self._timer_check(cpu, deliver)
         words = self._sel_take(cpu)
-        if self.scan == "resume":
-            self._scan_resume(cpu, deliver, words)
-        else:
-            self._scan_from_zero(cpu, deliver, words)
+        try:
+            if self.scan == "resume":
+                self._scan_resume(cpu, deliver, words)
+            else:
+                self._scan_from_zero(cpu, deliver, words)
+        finally:
+            self._words = None
+
+    def _scan_local(self):
+        return None if self._words is None else tuple(self._words.indices())
 
     def _active(self, cpu: int, w: int) -> int:
         """``active_evtchns``: pending, bound to ``cpu`` and not masked."""

@@ -155,58 +155,24 @@ def _resume_flat(pos: tuple, W: int) -> tuple[int, int]:
     return (pos[0], pos[1]) if len(pos) == 2 else (pos[0] * W + pos[1], pos[2])
 
 
-def _taken_words(before: Snapshot, vcpu: int, levels: int, W: int) -> set[int]:
-    """Words a selector xchg takes, read from the state just before it."""
-    d = before.vcpu(vcpu)
-    if levels == 2:
-        return set(bit_list(d["selector"]))
-    l2 = dict(d["l2"])
-    return {hi * W + lo for hi in bit_list(d["selector"]) for lo in bit_list(l2.get(hi, 0))}
-
-
 def frames_from_steps(steps: Sequence[Step], before: Snapshot, *, vcpu: int = 0,
                       scan: str = "resume", first_why: str | None = None) -> tuple[Frame, ...]:
     """Frames for recorded ``steps`` of one upcall on ``vcpu``, after ``before``.
 
-    The guest's local selector copy is not in the snapshots (it is a local
-    variable of the scan), so it is rebuilt from the steps the way
-    ``evtlib.bitmap`` changes it: the xchg takes the selector; ``from-zero``
-    drops a word as it starts reading it; ``resume`` drops a word when it
-    leaves it, except the start word on the first loop iteration.
+    Each frame shows the step's state and the scan's local selector copy,
+    which the model records with the step (``Step.local``).
     """
     levels, W = _levels(before), before.word_bits
     if first_why is None:
         first_why = describe_state(before, vcpu)
     raw = [dict(step=None, why=first_why, state=before, local=None, delivered=(),
                 kind="start")]
-    local: set[int] | None = None
-    current, keep, fresh, start = None, False, False, None
     prev, delivered = before, []
     for st in steps:
         info = dict(step=st, why=st.why, state=st.state, kind="step")
-        op = st.op
-        if op == "selector" and not st.where:          # the xchg
-            local = _taken_words(prev, st.vcpu, levels, W)
-            start = _resume_flat(prev.vcpu(st.vcpu)["resume"], W)[0]
-            current, keep, fresh = None, False, True
-        elif local is not None and op in ("word", "wrap", "again", "flag-clear"):
-            if current is not None and not keep:
-                local.discard(current)
-            current, keep = None, False
-            if op == "word":
-                w = _flat_word(st.where, levels, W)
-                if scan == "from-zero":
-                    local.discard(w)
-                else:
-                    current, keep = w, fresh and w == start
-                fresh = False
-            elif op == "wrap":
-                fresh = False
-            else:
-                local = None
-        if op == "deliver":
+        if st.op == "deliver":
             delivered.append(st.port)
-        info["local"] = None if local is None else frozenset(local)
+        info["local"] = None if st.local is None else frozenset(st.local)
         info["delivered"] = tuple(delivered)
         raw.append(info)
         prev = st.state

@@ -159,7 +159,11 @@ class EventChannels:
     def _record(self, op: str, vcpu, port, where=(), value=None, why="") -> None:
         steps = self._steps
         steps.append(Step(len(steps), op, vcpu, port, tuple(where), value, why,
-                          self.snapshot()))
+                          self.snapshot(), self._scan_local()))
+
+    def _scan_local(self):
+        """The running scan's private copy of what it has left (see Step.local)."""
+        return None
 
     def reset_counters(self) -> None:
         self.counters.reset()

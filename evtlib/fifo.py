@@ -59,6 +59,8 @@ class Fifo(EventChannels):
         self._head = [[0] * QUEUES for _ in range(n)]      # control block HEAD[q]
         self._tail = [[0] * QUEUES for _ in range(n)]      # Xen-private tails
         self._lhead = [[0] * QUEUES for _ in range(n)]     # Linux-private heads
+        # The consume loop's local copy of READY (for Step.local only).
+        self._local_ready: int | None = None
 
     def describe(self) -> str:
         return f"{self.label}, 16 priorities, {self.vcpus} vCPU{'s' if self.vcpus > 1 else ''}"
@@ -217,6 +219,9 @@ class Fifo(EventChannels):
         """(notify vCPU, priority): the queue the port's next link goes to."""
         return (self._notify.get(port, 0), self._prio.get(port, PRIORITY_DEFAULT))
 
+    def _scan_local(self):
+        return self._local_ready
+
     def bind_to_cpu_hook(self, port: int, old: int, new: int) -> None:
         """FIFO's ``bind_to_cpu`` is a no-op: there is no per-CPU filtering."""
 
@@ -254,6 +259,7 @@ class Fifo(EventChannels):
         c.atomics += 1
         ready, self._ready[cpu] = self._ready[cpu], 0
         if rec:
+            self._local_ready = ready
             self._record("ready", cpu, None, (cpu,), ready,
                          f"take READY of vCPU {cpu} with one xchg: {ready:#06x}")
         while ready:
@@ -270,6 +276,7 @@ class Fifo(EventChannels):
             if not nxt:
                 ready &= ~(1 << q)
             if rec:
+                self._local_ready = ready
                 # value: the word as read, so its LINK field is the next port.
                 self._record("dequeue", cpu, port, (cpu, q), w,
                              f"dequeue port {port} from queue {q}, the highest "
@@ -289,10 +296,13 @@ class Fifo(EventChannels):
             c.atomics += 1
             more, self._ready[cpu] = self._ready[cpu], 0
             ready |= more
+            if rec:
+                self._local_ready = ready
             if rec and more:
                 self._record("ready", cpu, None, (cpu,), more,
                              f"re-read READY after the event: queues {more:#06x} "
                              f"became ready meanwhile")
+        self._local_ready = None
 
     # ------------------------------------------------------------- reading
     def shared_bytes(self) -> int:

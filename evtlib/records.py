@@ -45,6 +45,10 @@ class Step:
     ``where`` locates it ((word, bit), (l1, l2, bit) or (vcpu, queue)),
     ``value`` is the word value read or written when there is one, ``why`` is
     one sentence for a reader, ``state`` the snapshot right after the step.
+    ``local`` is the guest's private copy of what its scan still has to visit
+    (a local variable of the Linux scan, so not in ``state``): for 2-level
+    and 3-level the bitmap word indices left in the taken selector, for FIFO
+    the local READY bits; None outside a scan.
     """
 
     index: int
@@ -55,6 +59,7 @@ class Step:
     value: int | None = None
     why: str = ""
     state: Snapshot | None = field(default=None, repr=False, compare=False)
+    local: tuple[int, ...] | int | None = None
 
 
 class Counters:

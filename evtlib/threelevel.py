@@ -70,11 +70,12 @@ class ThreeLevel(BitmapScheme):
                 local[hi] = bits
             else:
                 l1 &= ~(1 << hi)
+        self._words = WordSet2(l1, local, self._shift)
         if self._steps is not None:
             self._record("selector", vcpu, None, (), l1,
                          f"take vCPU {vcpu}'s L1 selector ({l1:#x}) and the "
                          f"L2 words it names, each with one xchg")
-        return WordSet2(l1, local, self._shift)
+        return self._words
 
     def _sel_state(self, vcpu: int) -> tuple:
         l2 = tuple((i, x) for i, x in enumerate(self._l2[vcpu]) if x)

@@ -48,11 +48,12 @@ class TwoLevel(BitmapScheme):
         """``xchg(&vcpu_info->evtchn_pending_sel, 0)``."""
         self.counters.atomics += 1
         bits, self._sel[vcpu] = self._sel[vcpu], 0
+        self._words = WordSet(bits)
         if self._steps is not None:
             self._record("selector", vcpu, None, (), bits,
                          f"take vCPU {vcpu}'s selector with one xchg: "
                          f"{bits:#x}, leaving 0")
-        return WordSet(bits)
+        return self._words
 
     def _sel_state(self, vcpu: int) -> tuple:
         return (("selector", self._sel[vcpu]),)

@@ -49,3 +49,24 @@ def test_recording_is_off_by_default_and_can_stop():
     s.record(False)
     s.set_pending(5)
     assert s.steps == ()
+
+
+def test_steps_carry_the_scans_local_copy():
+    """2-level: words left in the taken selector; FIFO: the local READY bits."""
+    s = evtlib.TwoLevel()
+    s.record()
+    for p in (3, 70):
+        s.set_pending(p)
+    s.upcall()
+    locals_ = [(st.op, st.port, st.local) for st in s.steps]
+    assert all(loc is None for op, _, loc in locals_ if op in ("raise", "upcall"))
+    assert ("deliver", 3, (0, 1)) in locals_ and ("deliver", 70, (0, 1)) in locals_
+    f = evtlib.Fifo()
+    f.record()
+    for p in (3, 5):
+        f.set_pending(p)
+    f.upcall()
+    got = [(st.op, st.port, st.local) for st in f.steps if st.local is not None]
+    # queue 7 stays in the local READY until its last event (LINK 0) is taken
+    assert got[:3] == [("ready", None, 1 << 7), ("dequeue", 3, 1 << 7), ("deliver", 3, 1 << 7)]
+    assert ("dequeue", 5, 0) in got
