@@ -137,7 +137,10 @@ class EventChannels:
 
     # ------------------------------------------------------------ recording
     def record(self, on: bool = True) -> None:
-        """Start (or stop) recording a :class:`Step` for every state change."""
+        """Start (or stop) recording a :class:`Step` for every state change.
+
+        Stopping discards the steps recorded so far; read ``steps`` first.
+        """
         if on and self._steps is None:
             self._steps = []
         elif not on:
@@ -303,6 +306,11 @@ class EventChannels:
         it meanwhile. Runs only if the flag is set (or ``force``). Returns the
         ports delivered, in order, with repeats. ``handler(port)`` runs after
         the ack and may call any method but ``upcall``.
+
+        An exception from a handler (or :class:`UpcallLimitError`) leaves the
+        state as the interrupted pass left it, as a real guest would be left
+        after an oops in the middle of its event loop: e.g. the local copy
+        of a taken selector or READY word is lost.
         """
         vcpu = self._vcpu(vcpu)
         if self._in_upcall is not None:
