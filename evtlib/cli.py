@@ -43,24 +43,22 @@ class Parser(argparse.ArgumentParser):
         raise UsageError(f"{self.prog}: error: {message} (see --help)")
 
 
-def _positive(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"{value} is out of range: it must be >= 1")
-    return value
+def _at_least(lo: int):
+    """An argparse type: an integer >= ``lo``, or a one-line error naming it."""
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
+        if value < lo:
+            raise argparse.ArgumentTypeError(f"{value} is out of range: it must be >= {lo}")
+        return value
+    parse.__name__ = f"integer >= {lo}"
+    return parse
 
 
-def _natural(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"{value} is out of range: it must be >= 0")
-    return value
+_positive = _at_least(1)
+_natural = _at_least(0)
 
 
 def build_parser() -> Parser:
