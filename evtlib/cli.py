@@ -16,6 +16,7 @@ out of range) is one line on stderr and exit status 2.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import textwrap
 from typing import Sequence
@@ -102,11 +103,12 @@ def build_parser() -> Parser:
                      "are the same for both")
     run.add_argument("--vcpus", type=_positive, default=1, metavar="N",
                      help="number of vCPUs (default 1)")
-    run.add_argument("--workload", choices=tuple(PRESETS), default="flood",
-                     help="named workload (default flood; see 'workloads')")
-    run.add_argument("-l", "--list", dest="events", metavar="T:P,...",
-                     help="explicit raises instead of --workload, e.g. "
-                     "'0:5,0:70,3:5' (tick:port)")
+    what = run.add_mutually_exclusive_group()
+    what.add_argument("--workload", choices=tuple(PRESETS), default=None,
+                      help="named workload (default flood; see 'workloads')")
+    what.add_argument("-l", "--list", dest="events", metavar="T:P,...",
+                      help="explicit raises instead of --workload, e.g. "
+                      "'0:5,0:70,3:5' (tick:port)")
     run.add_argument("-s", "--seed", type=_natural, default=0,
                      help="random seed (default 0)")
     run.add_argument("-c", "--compute", action="store_true",
@@ -169,7 +171,7 @@ def _workload(args):
         ticks = args.ticks or last + 50
         return w, ticks, watch, (f"In what order are the ports delivered? "
                                  f"What is the worst wait of port {watch}?")
-    p = PRESETS[args.workload]
+    p = PRESETS[args.workload or "flood"]
     return p.make(), args.ticks or p.ticks, p.watch, p.question
 
 
@@ -182,7 +184,10 @@ def _echo(args) -> list[tuple[str, str]]:
                  ("timer-first", str(args.timer_first))]
     opts += [("vcpus", str(args.vcpus)), ("seed", str(args.seed))]
     opts.append(("list", args.events) if args.events is not None
-                else ("workload", args.workload))
+                else ("workload", args.workload or "flood"))
+    opts.append(("horizon", str(args.horizon)))
+    if args.json:
+        opts.append(("json", args.json))
     return opts
 
 
@@ -204,6 +209,12 @@ def cmd_run(args, out, err) -> None:
     """
     options = _scheme_options(args)
     workload, ticks, watch, question = _workload(args)
+    if args.json:
+        # Fail on an unwritable path now, not after the whole simulation.
+        parent = os.path.dirname(os.path.abspath(args.json))
+        if not os.path.isdir(parent) or not os.access(parent, os.W_OK):
+            raise ValueError(f"cannot write the trace to {args.json}: "
+                             f"{parent} is not a writable directory")
     s = make_scheme(args.scheme, **options)
     if not args.compute:
         print_problem(args, s, workload, ticks, watch, question, out)
@@ -216,7 +227,7 @@ def cmd_run(args, out, err) -> None:
                      handler_time=args.handler_time, horizon=args.horizon,
                      progress=progress,
                      options=[("list", args.events) if args.events is not None
-                              else ("preset", args.workload)])
+                              else ("preset", args.workload or "flood")])
     if args.compute:
         print(trace.text(limit=args.max_lines), file=out)
         print(file=out)
@@ -280,6 +291,13 @@ def main(argv: Sequence[str] | None = None, out=None, err=None) -> int:
     except UsageError as e:
         print(_one_line(str(e)), file=err)
         return 2
+    except BrokenPipeError:
+        # The reader went away (``| head``): stop quietly, as Unix tools do.
+        # Point stdout at /dev/null so the interpreter's final flush is silent.
+        if out is sys.stdout:
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+        return 0
     except (ValueError, OSError) as e:
         print(_one_line(f"{PROG}: error: {e}"), file=err)
         return 2

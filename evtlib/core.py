@@ -68,7 +68,7 @@ def check_int(value, what: str, lo: int, hi: int | None = None) -> int:
     if hi is None and value < lo:
         raise ValueError(f"{what} {value} is out of range: it must be >= {lo}")
     if hi is not None and not lo <= value <= hi:
-        raise ValueError(f"{what} {value} is out of range: valid {what}s are {lo}..{hi}")
+        raise ValueError(f"{what} {value} is out of range: valid values are {lo}..{hi}")
     return value
 
 
@@ -90,6 +90,8 @@ class EventChannels:
     #: Most deliveries one upcall may make before :class:`UpcallLimitError`.
     upcall_limit: int = 100_000
     word_bits: int | None = None
+    #: Number of priority levels (0: the ABI has none).
+    priorities: int = 0
     #: Guest word sizes the ABI depends on (empty: the same for every guest).
     word_sizes: tuple[int, ...] = ()
     scan: str | None = None
@@ -264,6 +266,9 @@ class EventChannels:
         owner = self._timer_owner(port)
         if owner is not None and owner != vcpu:
             raise ValueError(f"port {port} is already vCPU {owner}'s VIRQ_TIMER")
+        if self._timer[vcpu] not in (None, port):
+            raise ValueError(f"vCPU {vcpu}'s VIRQ_TIMER is already port "
+                             f"{self._timer[vcpu]}: one timer port per vCPU")
         self._timer[vcpu] = port
         self._set_map(self._notify, port, vcpu)
         old = self._cpu.get(port, 0)

@@ -33,7 +33,6 @@ NR_CHANNELS = 1 << LINK_BITS
 QUEUES = 16
 PRIORITY_DEFAULT = 7
 CONTROL_BLOCK_BYTES = 4 + 4 + 4 * QUEUES
-WORDS_PER_PAGE = 4096 // 4
 
 
 class Fifo(EventChannels):
@@ -41,6 +40,7 @@ class Fifo(EventChannels):
 
     name = "fifo"
     label = "FIFO"
+    priorities = QUEUES
 
     def __init__(self, vcpus: int = 1, word_bits: int | None = None) -> None:
         # The event word is 32 bits for every guest: word_bits is accepted
@@ -48,7 +48,6 @@ class Fifo(EventChannels):
         if word_bits is not None and (type(word_bits) is not int or word_bits not in (32, 64)):
             raise ValueError(f"word_bits must be 32, 64 or None, got {word_bits!r}")
         super().__init__(vcpus, NR_CHANNELS)
-        self.guest_bits = word_bits
         self._word = array("I", [0]) * NR_CHANNELS
         # Xen-private, per port: priority, and fifo_lastq (vcpu, priority)
         # which starts zeroed (vCPU 0, priority 0). Non-defaults only.

@@ -289,16 +289,25 @@ class _Run:
         s, ticks = self.s, self.ticks
         vcpus = range(s.vcpus)
         pending = s.upcall_pending
+        rounds = 0
         while self.now < ticks and not self.stopped:
             self.raise_due()
+            start = self.now
             for v in vcpus:
                 if pending(v) and not self.stopped:
                     self.upcall(v)
             if self.progress is not None and self.now >= self.progress_at:
                 self.report_progress()
             if any(pending(v) for v in vcpus):
-                self.now += 1
+                # A vCPU flagged during another vCPU's upcall is served now,
+                # not a tick later: its index must not change its latency.
+                # Only if rounds stop moving the clock does it tick on.
+                rounds = rounds + 1 if self.now == start else 0
+                if rounds > 2 * len(vcpus):
+                    self.now += 1
+                    rounds = 0
             else:
+                rounds = 0
                 self.now = max(self.now + 1, self.next_due())
         # Drain: no new raises; deliver what is still deliverable. Without
         # raises an upcall leaves its flag clear, so a few rounds settle it.
@@ -432,13 +441,25 @@ def _apply_specs(s, workload: Workload) -> list:
         if spec.vcpu is not None and not 0 <= spec.vcpu < s.vcpus:
             raise ValueError(f"workload binds port {port} to vCPU {spec.vcpu}, but "
                              f"{s.describe()} has vCPUs 0..{s.vcpus - 1}")
+    # Check the timers against each other and the model before changing
+    # anything, so that a refused set-up leaves the model as it was.
+    timers: dict[int, int] = {}
+    for port, spec in specs:
+        if spec.timer:
+            v = spec.vcpu or 0
+            has = timers.get(v, s.timer_port(v))
+            if has not in (None, port):
+                raise ValueError(f"workload makes port {port} vCPU {v}'s timer, but "
+                                 f"vCPU {v}'s VIRQ_TIMER is already port {has}: one "
+                                 f"timer port per vCPU")
+            timers[v] = port
     for port, spec in specs:
         if spec.timer:
             s.set_timer_port(spec.vcpu or 0, port)
     for port, spec in specs:
         if spec.vcpu and not spec.timer:
             s.bind(port, spec.vcpu)
-    if s.name == "fifo":
+    if s.priorities:
         for port, spec in specs:
             if spec.priority is not None:
                 s.set_priority(port, spec.priority)

@@ -50,8 +50,12 @@ def dump_bitmap(s) -> str:
         d = snap.vcpu(v)
         timer = "-" if d["timer"] is None else d["timer"]
         resume = ",".join(map(str, d["resume"]))
-        out.append(f"vCPU {v}: upcall={int(snap.upcall_pending[v])} "
-                   f"sel={_hex(d['selector'], W)} resume=({resume}) timer={timer}")
+        line = (f"vCPU {v}: upcall={int(snap.upcall_pending[v])} "
+                f"sel={_hex(d['selector'], W)} resume=({resume})")
+        # Large vCPU and port numbers could push the timer past 72 columns.
+        timer_part = f" timer={timer}"
+        out.append(line + timer_part if len(line + timer_part) <= WIDTH
+                   else f"{line}\n  {timer_part.strip()}")
         if "l2" in d and d["l2"]:
             out.append(port_list("  L2 words (index:value)",
                                  [f"{i}:{x:#x}" for i, x in d["l2"]]))
@@ -70,15 +74,15 @@ def flags(word: int) -> str:
 
 def dump_fifo(s) -> str:
     """State dump of a FIFO model."""
-    from .fifo import LINK_MASK, QUEUES
+    from .fifo import LINK_MASK, PRIORITY_DEFAULT, QUEUES
     snap = s.snapshot()
     out = [f"{s.describe()}; ports 1..{s.max_ports - 1}",
            port_list("pending", snap.pending), port_list("masked", snap.masked)]
     prio = {p: q for kind, p, q in snap.settings if kind == "priority"}
     if snap.words:
-        out.append("  port  event word  PMLB   LINK  prio")
-        rows = [f"{port:>6}  {w:#010x}  {flags(w)}  {w & LINK_MASK:>5}  "
-                f"{prio.get(port, 7):>4}" for port, w in snap.words[:MAX_ROWS]]
+        out.append("  port  event word  PMLB    LINK  prio")
+        rows = [f"{port:>6}  {w:#010x}  {flags(w)}  {w & LINK_MASK:>6}  "
+                f"{prio.get(port, PRIORITY_DEFAULT):>4}" for port, w in snap.words[:MAX_ROWS]]
         out += _rows(rows, len(snap.words))
     for v in range(s.vcpus):
         d = snap.vcpu(v)

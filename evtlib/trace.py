@@ -266,6 +266,10 @@ class Trace:
             raise TraceFormatError(
                 f"{source}: not valid JSON (truncated or corrupt?): {e.msg} at "
                 f"line {e.lineno} column {e.colno}") from None
+        except (RecursionError, ValueError) as e:
+            # Nesting too deep, or an integer too long to convert.
+            raise TraceFormatError(f"{source}: not a trace JSON can hold: "
+                                   f"{type(e).__name__}: {e}") from None
         return _decode(data, source)
 
     @classmethod
@@ -474,7 +478,7 @@ def _decode(data, source: str) -> Trace:
                                f"{_short(data.get('format'))}, expected "
                                f"\"{FORMAT}\")")
     version = data.get("version")
-    if version != VERSION:
+    if type(version) is not int or version != VERSION:
         raise TraceFormatError(f"{source}: trace format version {_short(version)} "
                                f"is not supported (this evtlib reads version "
                                f"{VERSION})")
@@ -491,7 +495,8 @@ def _decode(data, source: str) -> Trace:
 
 def _decode_events(rows: list, source: str) -> Iterable[Event]:
     for i, row in enumerate(rows):
-        if type(row) is not list or not row or row[0] not in _KIND_CLASS:
+        if type(row) is not list or not row or type(row[0]) is not str \
+                or row[0] not in _KIND_CLASS:
             raise TraceFormatError(
                 f"{source}: events[{i}] should be a list starting with \"r\", "
                 f"\"d\" or \"u\", got {_short(row)}")

@@ -26,7 +26,6 @@ scheme's ``max_ports``.
 
 from __future__ import annotations
 
-import math
 import numbers
 from dataclasses import dataclass
 from fractions import Fraction
@@ -36,7 +35,7 @@ import numpy as np
 
 from .core import check_int
 
-#: The ports a dom0 spends on each guest (history-and-capacity.md section 1).
+#: The ports a dom0 spends on each guest (docs/sources.md, dom0 port use).
 DEVICES = ("xenstore", "console", "vif", "vbd")
 
 #: Default raise rate of each device port, per port per tick. A guest then
@@ -64,14 +63,30 @@ def check_count(value, what: str, lo: int = 0) -> int:
     return check_int(value, what, lo)
 
 
+#: Raises per tick a rate may ask for: below MIN_RATE a flood's exact
+#: fraction would round to 0; above MAX_RATE every port merges anyway.
+MIN_RATE, MAX_RATE = 1e-6, 1000.0
+#: Most raises one workload may schedule in a run (memory stays bounded).
+MAX_RAISES = 10**8
+
+
 def check_rate(value, what: str = "rate") -> float:
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{what} must be a number > 0, got {value!r}")
+        raise TypeError(f"{what} must be a number in {MIN_RATE:g}..{MAX_RATE:g} "
+                        f"(raises per tick), got {value!r}")
     value = float(value)
-    if not (value > 0 and math.isfinite(value)):
-        raise ValueError(f"{what} {value} is out of range: it must be a finite "
-                         f"number > 0")
+    if not (MIN_RATE <= value <= MAX_RATE):
+        raise ValueError(f"{what} {value:g} is out of range: valid rates are "
+                         f"{MIN_RATE:g}..{MAX_RATE:g} raises per tick")
     return value
+
+
+def check_volume(rate: float, ticks: int, what: str) -> None:
+    """Refuse a run whose expected number of raises would not fit in memory."""
+    if rate * ticks > MAX_RAISES:
+        raise ValueError(f"{what} at {rate:g}/tick for {ticks} ticks is about "
+                         f"{rate * ticks:.3g} raises: at most {MAX_RAISES:.0e} "
+                         f"fit in one run; use fewer ticks or a lower rate")
 
 
 def check_ports(ports, what: str = "ports") -> Sequence[int]:
@@ -268,6 +283,7 @@ class Flood(_SpecMixin, Workload):
     def events(self, ticks, rng):
         if self.on_handle:
             return [(self.start, self.port)] if self.start < ticks else []
+        check_volume(float(self.rate), ticks - self.start, self.describe())
         num, den = self.rate.numerator, self.rate.denominator
         t = np.arange(self.start, max(self.start, ticks), dtype=np.int64)
         n = (t + 1) * num // den - t * num // den
@@ -305,6 +321,7 @@ class Poisson(Workload):
         self._set = self.ports if isinstance(self.ports, range) else frozenset(self.ports)
 
     def events(self, ticks, rng):
+        check_volume(self.rate, ticks, self.describe())
         n = int(rng.poisson(self.rate * ticks))
         t = np.sort(rng.integers(0, ticks, size=n))
         p = _pick(self.ports, rng.integers(0, len(self.ports), size=n))

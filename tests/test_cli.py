@@ -168,3 +168,24 @@ def test_python_dash_m():
     proc = subprocess.run([sys.executable, "-m", "evtlib", "limits"],
                           capture_output=True, text=True, cwd=ROOT, timeout=60)
     assert proc.returncode == 0 and "FIFO" in proc.stdout
+
+
+def test_a_closed_pipe_ends_quietly():
+    """``python -m evtlib run ... -c | head``: the reader leaves; exit 0, no error."""
+    class Closed(io.StringIO):
+        def write(self, text):
+            raise BrokenPipeError(32, "Broken pipe")
+
+    err = io.StringIO()
+    assert cli.main(["limits"], out=Closed(), err=err) == 0
+    assert err.getvalue() == ""
+
+
+def test_list_and_workload_together_is_a_usage_error():
+    code, _, err = run("run", "-l", "0:5", "--workload", "timer")
+    assert code == 2 and "not allowed with" in err and len(err.strip().splitlines()) == 1
+
+
+def test_an_unwritable_json_path_fails_before_the_run(tmp_path):
+    code, out, err = run("run", "--json", str(tmp_path / "no" / "such" / "t.json"))
+    assert code == 2 and "not a writable directory" in err and out == ""

@@ -343,3 +343,12 @@ def test_recording_property_follows_record():
     assert s.recording
     s.record(False)
     assert not s.recording
+
+
+def test_a_second_timer_port_for_one_vcpu_is_refused():
+    s = evtlib.TwoLevel(vcpus=2)
+    s.set_timer_port(0, 5)
+    s.set_timer_port(0, 5)                      # the same port again is fine
+    with pytest.raises(ValueError, match="vCPU 0's VIRQ_TIMER is already port 5"):
+        s.set_timer_port(0, 6)
+    assert s.timer_port(0) == 5 and s.notify_vcpu(6) == 0

@@ -164,7 +164,7 @@ def test_check_action_and_ranges():
     assert fv.check_action(["raise", 5]) == ("raise", 5)
     assert fv.check_action(("on", 5, "priority", 9, 0)) == ("on", 5, "priority", 9, 0)
     assert fv.check_action(("raise", 131071)) == ("raise", 131071)
-    with pytest.raises(ValueError, match=r"valid ports are 1\.\.131071"):
+    with pytest.raises(ValueError, match=r"valid values are 1\.\.131071"):
         fv.check_action(("raise", 0))
     with pytest.raises(ValueError, match=r"131072.*1\.\.131071"):
         fv.check_action(("mask", 131072))

@@ -323,3 +323,30 @@ def test_every_unmerged_raise_is_delivered_or_left_waiting(pairs, handler_time,
     ticks = [e.tick for e in t.events]
     assert ticks == sorted(ticks)           # the event stream is in time order
     assert all(e.tick < 41 for e in t.raises)
+
+
+@pytest.mark.parametrize("slow_vcpu", [0, 1])
+def test_a_vcpus_index_does_not_change_its_latency(slow_vcpu):
+    """Port 70 (5-tick handler) on one vCPU, port 6 raised at tick 2 on the other.
+
+    The vCPUs share one clock: port 6 is served when 70's handler ends, at tick
+    5 (waited 3), whichever vCPU holds it; a vCPU flagged during another's
+    upcall is not pushed to the next tick because of its index."""
+    s = evtlib.TwoLevel(vcpus=2)
+    other = 1 - slow_vcpu
+    s.bind(70, slow_vcpu, cpu=slow_vcpu)
+    s.bind(6, other, cpu=other)
+    t = evtlib.simulate(s, evtlib.Explicit([(0, 70), (2, 6)]), ticks=20, seed=0,
+                        handler_time=1, port_handler_time={70: 5})
+    got = [(e.port, e.tick, e.latency) for e in t.events if type(e) is DeliverEvent]
+    assert got == [(70, 0, 0), (6, 5, 3)]
+
+
+def test_a_refused_timer_set_up_leaves_the_model_unchanged():
+    """Two timer ports for one vCPU: refused before anything is changed."""
+    s = evtlib.Fifo(vcpus=2)
+    s.set_timer_port(1, 7)
+    before = s.snapshot()
+    with pytest.raises(ValueError, match="vCPU 0's VIRQ_TIMER is already port 5"):
+        simulate(s, evtlib.Timer(5, 10) + evtlib.Timer(6, 10), ticks=20, seed=0)
+    assert s.snapshot() == before and s.timer_port(0) is None

@@ -134,6 +134,9 @@ def _mutate(trace, tmp_path, change):
     (lambda d: d["events"].append(["d", 1, 2, 0, "late", 1]),
      r"events\[\d+\].latency should be int\|None"),
     (lambda d: d["events"].append(["r", 1, 2, 0, 1]), r"events\[\d+\].merged should be bool"),
+    (lambda d: d["events"].append([[1], 1]), r'events\[\d+\] should be a list starting'),
+    (lambda d: d.update(version=True), "version true is not supported"),
+    (lambda d: d.update(version=1.0), "version 1.0 is not supported"),
 ])
 def test_wrong_shape_is_a_clear_error(trace, tmp_path, change, problem):
     path = _mutate(trace, tmp_path, change)
@@ -151,6 +154,8 @@ def test_truncated_corrupt_and_missing_files(trace, tmp_path):
         "list.json": ("[1, 2]", "top level should be a JSON object"),
         "binary.json": (b"\xff\xfe\x00garbage", "not UTF-8"),
         "pickle.json": (b"\x80\x04\x95", "not UTF-8"),
+        "deep.json": ("[" * 100_000 + "]" * 100_000, "not a trace JSON can hold"),
+        "hugeint.json": ('{"format": ' + "9" * 5000 + "}", "not a trace JSON can hold"),
     }
     for name, (body, problem) in cases.items():
         path = _write(tmp_path, body, name)

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from evtlib.sim import schedule
+from evtlib.sim import simulate
 from evtlib.workloads import (DEVICES, PRESETS, Burst, Explicit, Flood, FromGenerator,
                               Guests, Mix, Periodic, Poisson, PortSpec, Timer, Workload,
                               preset, with_priority)
@@ -129,11 +130,11 @@ def test_first_class_wins_and_specs_merge():
     (lambda: Periodic(0, 5), ValueError, "port 0 is out of range"),
     (lambda: Periodic(1.5, 5), TypeError, "port must be an integer"),
     (lambda: Periodic(3, 0), ValueError, "every 0 is out of range"),
-    (lambda: Flood(3, rate=0), ValueError, "flood rate 0.0 is out of range"),
+    (lambda: Flood(3, rate=0), ValueError, "flood rate 0 is out of range"),
     (lambda: Flood(3, rate="often"), TypeError, "flood rate must be a number"),
     (lambda: Poisson([], rate=1), ValueError, "ports is empty"),
     (lambda: Poisson(range(0, 5), rate=1), ValueError, "port 0"),
-    (lambda: Poisson([1], rate=float("inf")), ValueError, "finite"),
+    (lambda: Poisson([1], rate=float("inf")), ValueError, r"rate inf is out of range: valid rates are 1e-06\.\.1000"),
     (lambda: Burst([1, 2], at=3, size=3), ValueError, "at most 2"),
     (lambda: Burst([1, 2], at=-1), ValueError, "burst tick -1"),
     (lambda: Guests(0), ValueError, "number of guests 0"),
@@ -172,3 +173,17 @@ def test_base_class_needs_events():
         Workload().events(10, np.random.default_rng(0))
     assert Workload().on_deliver(1, 1) == ()
     assert repr(Flood(3)) == "<Flood: flood(port 3 on-handle)>"
+
+
+@pytest.mark.parametrize("rate", [1e-7, 0, -1, 1e300, float("nan"), float("inf")])
+def test_rates_outside_the_range_are_refused_not_rounded(rate):
+    """A rate below 1e-6 would round to 0 raises; a huge one would overflow numpy."""
+    with pytest.raises(ValueError, match=r"valid rates are 1e-06\.\.1000"):
+        Flood(5, rate=rate)
+    with pytest.raises(ValueError, match=r"valid rates are 1e-06\.\.1000"):
+        Poisson([5, 6], rate=rate)
+
+
+def test_a_run_too_large_for_memory_is_refused_by_name():
+    with pytest.raises(ValueError, match=r"poisson\(.*about 1e\+09 raises"):
+        simulate("2l", Poisson(range(1, 100), 1000), ticks=10**6, seed=0)
