@@ -39,6 +39,7 @@ import numpy as np
 
 from .bitmap import bit_list
 from .records import Snapshot, Step
+from .widgets import WidgetView
 
 PENDING, MASKED, ELSEWHERE, RESERVED = 1, 2, 4, 8
 SEL_SHARED, SEL_LOCAL = 1, 2
@@ -933,7 +934,7 @@ def upcall_stepper(frames: Sequence[Frame], title: str = "", css_class: str | No
     return st
 
 
-class UpcallExplorer:
+class UpcallExplorer(WidgetView):
     """Controls to set up a 2-level or 3-level state, and a stepper over one upcall.
 
     Every control offers only valid values: the word size is a toggle (32/64),
@@ -1063,5 +1064,3 @@ class UpcallExplorer:
         else:
             self.stepper.set_frames(frames)
 
-    def _repr_mimebundle_(self, **kwargs):  # pragma: no cover - display hook
-        return self.widget._repr_mimebundle_(**kwargs)

@@ -12,14 +12,17 @@ arithmetic, both shown:
 * practical = ``(max_ports - 1 - reserved) // per_guest``: port 0 is never
   usable, and ``reserved`` ports go to dom0's own needs.
 
-George's "in practice it's more like 180 or so" is reconstructed in
-history-and-capacity.md section 1 (arithmetic, not stated in the thread):
-see :data:`ASSUMPTIONS`. ``max_ports`` always comes from the models
+George's "in practice it's more like 180 or so" is reconstructed here
+(arithmetic, not stated in the thread; the sources are listed in
+docs/sources.md): see :data:`ASSUMPTIONS`. dom0's own ports for the
+calculator are :func:`dom0_reserved`, and :func:`calculator_text` shows the
+arithmetic for every scheme. ``max_ports`` always comes from the models
 (:func:`evtlib.limits`), never typed in here.
 """
 
 from __future__ import annotations
 
+import numbers
 from dataclasses import dataclass
 
 from .core import check_int
@@ -131,6 +134,63 @@ def guests_per_dom0(scheme: str, word_bits: int = 32, per_guest: int = 4,
     return Capacity(scheme, label, word_bits, top, per_guest, reserved)
 
 
+# ------------------------------------------- dom0's own ports, the calculator
+#: Ports a 2013 Linux PV dom0 binds per vCPU: VIRQ_TIMER, VIRQ_DEBUG and five
+#: IPIs (resched, callfunc, callfuncsingle, spinlock, irqwork);
+#: docs/sources.md (dom0's own ports).
+DOM0_PORTS_PER_VCPU = 7
+DOM0_VCPUS = (1, 64)
+DOM0_IRQS = (0, 400)
+
+
+def _bounded(value, what: str, lo: int, hi: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{what} must be an integer in {lo}..{hi}, got {value!r}")
+    value = int(value)
+    if not lo <= value <= hi:
+        raise ValueError(f"{what} {value} is out of range: valid values are {lo}..{hi}")
+    return value
+
+
+@dataclass(frozen=True)
+class Dom0:
+    """The ports dom0 keeps for itself: per-vCPU VIRQs/IPIs plus physical IRQs."""
+
+    vcpus: int
+    irqs: int
+    per_vcpu: int = DOM0_PORTS_PER_VCPU
+
+    @property
+    def reserved(self) -> int:
+        return self.vcpus * self.per_vcpu + self.irqs
+
+    def text(self) -> str:
+        return (f"reserved = {self.vcpus} vCPUs x {self.per_vcpu} + {self.irqs} "
+                f"IRQs/VIRQs = {self.reserved}")
+
+
+def dom0_reserved(vcpus: int = 16, irqs: int = 188,
+                  per_vcpu: int = DOM0_PORTS_PER_VCPU) -> Dom0:
+    """dom0's own ports: ``vcpus`` x ``per_vcpu`` plus ``irqs`` (PIRQs, MSI-X,
+    global VIRQs). The defaults are the reconstruction of George's "~180"
+    (:data:`GEORGE`: 16 x 7 + 188 = 300)."""
+    return Dom0(_bounded(vcpus, "dom0 vCPUs", *DOM0_VCPUS),
+                _bounded(irqs, "dom0 IRQs", *DOM0_IRQS),
+                _bounded(per_vcpu, "ports per dom0 vCPU", 1, 16))
+
+
+def calculator_text(word_bits: int = 32, per_guest: int = 4, vcpus: int = 16,
+                    irqs: int = 188, per_vcpu: int = DOM0_PORTS_PER_VCPU) -> str:
+    """The calculator's arithmetic for every scheme, in 72 columns."""
+    dom0 = dom0_reserved(vcpus, irqs, per_vcpu)
+    caps = [guests_per_dom0(name, word_bits, per_guest, dom0.reserved)
+            for name in SCHEMES]
+    lines = [f"{word_bits}-bit dom0, {caps[0].per_guest} port(s) per guest",
+             dom0.text(), ""]
+    lines += [cap.text() for cap in caps]
+    return "\n".join(lines)
+
+
 def capacity_table(word_bits: int = 32, per_guest: int = 4, reserved: int = 0) -> str:
     """Every scheme's guests per dom0, arithmetic shown, in 72 columns."""
     caps = [guests_per_dom0(name, word_bits, per_guest, reserved) for name in SCHEMES]
@@ -140,8 +200,8 @@ def capacity_table(word_bits: int = 32, per_guest: int = 4, reserved: int = 0) -
              "practical = (ports - port 0 - reserved) // per-guest.", ""]
     for cap in caps:
         lines += [cap.text(), ""]
-    lines.append("3-level was never merged; FIFO has the same limit for 32- and "
-                 "64-bit.")
+    lines += ["3-level was never merged: its figures come from a reconstruction.",
+              "FIFO has the same limit for 32- and 64-bit."]
     return "\n".join(lines)
 
 

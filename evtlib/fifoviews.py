@@ -45,6 +45,7 @@ from typing import Iterable, Sequence
 from .core import check_int
 from .fifo import BUSY, LINK_BITS, LINK_MASK, NR_CHANNELS, PRIORITY_DEFAULT, QUEUES, Fifo, L, M, P
 from .records import Snapshot, Step
+from .widgets import WidgetView
 
 __all__ = [
     "WORD_FIELDS", "Field", "field_of", "word_bits", "decode_word",
@@ -896,7 +897,7 @@ def fifo_stepper(frames: Sequence[Frame], title: str = "", css_class: str = ""):
     return st
 
 
-class FifoExplorer:
+class FifoExplorer(WidgetView):
     """Pick a preset scenario or build a script with bounded controls, then step.
 
     Controls (CSS classes): ``evt-fifo-preset`` (Dropdown), ``evt-fifo-op``,
@@ -1042,5 +1043,3 @@ class FifoExplorer:
         self.prio.disabled = op != "priority"
         self.target.disabled = not op.startswith("on")
 
-    def _repr_mimebundle_(self, **kwargs):  # pragma: no cover - display hook
-        return self.widget._repr_mimebundle_(**kwargs)

@@ -61,7 +61,8 @@ def limits_text() -> str:
         mem = f"{_size(r.shared_bytes)} ({r.shared_pages}p)"
         lines.append(f"{r.label:<9}{str(r.word_bits) + '-bit':>6}{r.max_ports:>11,}"
                      f"{r.usable_ports:>9,}{mem:>16}{_size(r.per_vcpu_bytes):>10}")
-    lines.append("Port 0 is reserved; 'p' = 4 KiB pages. 3-level never merged.")
+    lines.append("Port 0 is reserved; 'p' = 4 KiB pages. 3-level was never")
+    lines.append("merged: its figures come from a reconstruction.")
     lines.append("Per vCPU: selector words (2L, 3L) or control block (FIFO); the")
     lines.append("2 flag bytes every scheme has in vcpu_info are not counted.")
     return "\n".join(lines)

@@ -9,9 +9,9 @@ built without pyplot (nothing is left open, nothing is shown twice).
   size, log scale), :func:`plot_memory` (shared memory per domain and per
   vCPU at that limit), :func:`plot_guests` (guests per dom0). All numbers come
   from :func:`evtlib.limits` and :mod:`evtlib.capacity`, never typed in.
-* The guests-per-dom0 calculator: :func:`dom0_reserved` (dom0's own ports),
-  :func:`calculator_text` (the arithmetic, 72 columns) and the widget
-  :class:`CapacityCalculator`.
+* The guests-per-dom0 calculator widget :class:`CapacityCalculator`. Its
+  arithmetic lives in :mod:`evtlib.capacity` (:func:`~evtlib.capacity.dom0_reserved`,
+  :func:`~evtlib.capacity.calculator_text`); both names are re-exported here.
 * Latency (notebooks 02 and 06): :func:`port_waits` / :func:`plot_port_waits`
   (each port's worst wait under several policies) and :func:`plot_sweep`
   (one number per policy against a parameter).
@@ -22,16 +22,25 @@ from __future__ import annotations
 import base64
 import html
 import io
-import numbers
 import textwrap
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from .capacity import Capacity, guests_per_dom0
+from .capacity import (  # noqa: F401  (re-exported: the calculator's arithmetic)
+    DOM0_IRQS,
+    DOM0_PORTS_PER_VCPU,
+    DOM0_VCPUS,
+    Capacity,
+    Dom0,
+    calculator_text,
+    dom0_reserved,
+    guests_per_dom0,
+)
 from .limits import limits
 from .metrics import port_stats
 from .schemes import SCHEMES
 from .trace import Trace
+from .widgets import WidgetView
 
 WIDTH = 72
 WORD_BITS = (32, 64)
@@ -183,49 +192,7 @@ def plot_memory():
 
 
 # -------------------------------------------------------- guests per dom0
-#: Ports a 2013 Linux PV dom0 binds per vCPU: VIRQ_TIMER, VIRQ_DEBUG and five
-#: IPIs (resched, callfunc, callfuncsingle, spinlock, irqwork);
-#: history-and-capacity.md section 1.
-DOM0_PORTS_PER_VCPU = 7
-DOM0_VCPUS = (1, 64)
-DOM0_IRQS = (0, 400)
 PER_GUEST = (1, 16)
-
-
-def _bounded(value, what: str, lo: int, hi: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{what} must be an integer in {lo}..{hi}, got {value!r}")
-    value = int(value)
-    if not lo <= value <= hi:
-        raise ValueError(f"{what} {value} is out of range: valid values are {lo}..{hi}")
-    return value
-
-
-@dataclass(frozen=True)
-class Dom0:
-    """The ports dom0 keeps for itself: per-vCPU VIRQs/IPIs plus physical IRQs."""
-
-    vcpus: int
-    irqs: int
-    per_vcpu: int = DOM0_PORTS_PER_VCPU
-
-    @property
-    def reserved(self) -> int:
-        return self.vcpus * self.per_vcpu + self.irqs
-
-    def text(self) -> str:
-        return (f"reserved = {self.vcpus} vCPUs x {self.per_vcpu} + {self.irqs} "
-                f"IRQs/VIRQs = {self.reserved}")
-
-
-def dom0_reserved(vcpus: int = 16, irqs: int = 188,
-                  per_vcpu: int = DOM0_PORTS_PER_VCPU) -> Dom0:
-    """dom0's own ports: ``vcpus`` x ``per_vcpu`` plus ``irqs`` (PIRQs, MSI-X,
-    global VIRQs). The defaults are the reconstruction of George's "~180"
-    (:data:`evtlib.capacity.GEORGE`: 16 x 7 + 188 = 300)."""
-    return Dom0(_bounded(vcpus, "dom0 vCPUs", *DOM0_VCPUS),
-                _bounded(irqs, "dom0 IRQs", *DOM0_IRQS),
-                _bounded(per_vcpu, "ports per dom0 vCPU", 1, 16))
 
 
 @dataclass(frozen=True)
@@ -288,19 +255,7 @@ def plot_guests(word_bits: int = 32, per_guest: int = 4, reserved: int = 0):
     return fig, data
 
 
-def calculator_text(word_bits: int = 32, per_guest: int = 4, vcpus: int = 16,
-                    irqs: int = 188, per_vcpu: int = DOM0_PORTS_PER_VCPU) -> str:
-    """The calculator's arithmetic for every scheme, in 72 columns."""
-    dom0 = dom0_reserved(vcpus, irqs, per_vcpu)
-    data = guests_data(word_bits, per_guest, dom0.reserved)
-    lines = [f"{word_bits}-bit dom0, {data.per_guest} port(s) per guest",
-             dom0.text(), ""]
-    for cap in data.capacities:
-        lines.append(cap.text())
-    return "\n".join(lines)
-
-
-class CapacityCalculator:
+class CapacityCalculator(WidgetView):
     """Guests per dom0 with controls that only offer valid values.
 
     Ports per guest (1..16), dom0 vCPUs (1..64, 7 ports each), dom0's
@@ -356,8 +311,6 @@ class CapacityCalculator:
         fig, self.data = plot_guests(s["word_bits"], s["per_guest"], reserved)
         show_figure(self.figure, fig)
 
-    def _repr_mimebundle_(self, **kwargs):  # pragma: no cover - display hook
-        return self.widget._repr_mimebundle_(**kwargs)
 
 
 # ----------------------------------------------------------------- latency

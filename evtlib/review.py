@@ -13,7 +13,8 @@ Two studies, each one workload run on several policies with the simulator
   timer and a noisy guest, on every scheme and policy (:data:`POLICIES`).
   :func:`run_review`, :func:`review_text` (72 columns, ready to paste into a
   xen-devel reply), :func:`review_html`, :func:`noise_sweep`,
-  :class:`ReviewExplorer`.
+  :func:`check_findings`, :class:`ReviewExplorer`.
+* Text helpers: :func:`wrap`, :func:`policies_text` (72 columns).
 
 A tick is the time one handler takes (``handler_time=1``). Every run is
 deterministic for its seed. Widgets only offer valid values; callbacks set
@@ -34,6 +35,7 @@ from .metrics import jain, overall, port_stats, scan_cost
 from .plots import Bars, PortWaits, Sweep, plot_port_waits, port_waits, show_figure
 from .sim import simulate
 from .trace import Trace
+from .widgets import WidgetView
 from .workloads import (
     DEVICES,
     Burst,
@@ -74,7 +76,7 @@ POLICIES = (
     Policy("2l from-zero", "2l", (("scan", "from-zero"),),
            "2-level, scan from port 0 (the original pvops upcall)"),
     Policy("2l resume", "2l", (("scan", "resume"),),
-           "2-level, resume after the last port handled (Linux 3.0-3.8)"),
+           "2-level, resume after the last port handled (Linux ≈3.0–3.8)"),
     Policy("2l resume+timer", "2l", (("scan", "resume"), ("timer_first", True)),
            "2-level, resume, timer VIRQ first (Linux bee980d9e964)"),
     Policy("3l resume", "3l", (("scan", "resume"),),
@@ -129,6 +131,21 @@ def _table_html(head: Sequence[str], rows: Sequence[Sequence[str]], css: str,
 def _wrap(text: str, indent: str = "") -> list[str]:
     return textwrap.wrap(text, width=WIDTH, initial_indent=indent,
                          subsequent_indent=indent, break_on_hyphens=False)
+
+
+def wrap(text: str, hang: str = "  ") -> str:
+    """``text`` wrapped to 72 columns; continuation lines indented by ``hang``."""
+    return textwrap.fill(text, width=WIDTH, subsequent_indent=hang,
+                         break_on_hyphens=False, break_long_words=False)
+
+
+def policies_text(policies: Sequence[Policy] = POLICIES) -> str:
+    """One line per policy, ``label  about``, wrapped under the description."""
+    width = max(len(p.label) for p in policies) + 2
+    return "\n".join(
+        textwrap.fill(p.about, width=WIDTH, initial_indent=f"{p.label:<{width}}",
+                      subsequent_indent=" " * width, break_on_hyphens=False)
+        for p in policies)
 
 
 # ============================================================== starvation
@@ -278,7 +295,7 @@ def starvation_html(st: Starvation) -> str:
                        "evt-starve-table", cap)
 
 
-class StarvationExplorer:
+class StarvationExplorer(WidgetView):
     """Flood rate, busy ports and seed; shows the summary table and the per-port chart.
 
     CSS classes: ``evt-starve-rate``, ``evt-starve-busy``, ``evt-starve-seed``,
@@ -322,8 +339,6 @@ class StarvationExplorer:
             f"{self.study.seed}")
         show_figure(self.figure, fig)
 
-    def _repr_mimebundle_(self, **kwargs):  # pragma: no cover - display hook
-        return self.widget._repr_mimebundle_(**kwargs)
 
 
 # ============================================================ design review
@@ -578,7 +593,48 @@ def review_findings(review: Review) -> str:
     return "\n".join(out[:-1])
 
 
-class ReviewExplorer:
+def check_findings(review: Review) -> None:
+    """Assert the claims notebook 06 makes about ``review`` (the five
+    standard rows, :data:`POLICIES`); raise AssertionError naming the first
+    claim that fails, return None when all hold.
+
+    These are the claims for the notebooks' run (:data:`SEED`, 64 guests,
+    noisy guest 0.15/tick). Other seeds can break some of them: FIFO often
+    has the lowest p99 as well, and timer-first can tie with or even lose to
+    plain resume, because it checks the timer only at the start of a pass.
+    """
+    z, res, tf, l3, ff = (review.row(p.label) for p in POLICIES)
+    col = review.column
+    same = ("p50", "p99", "max", "timer_max", "late_max", "starved", "fairness")
+    claims = [
+        ("FIFO's timer never waits", ff.timer_max == 0),
+        ("timer-first shortens the timer's worst wait but does not remove it",
+         0 < tf.timer_max < res.timer_max),
+        ("3-level has the same waits as 2-level resume",
+         all(getattr(l3, k) == getattr(res, k) for k in same)),
+        ("3-level needs more atomics per event than 2-level resume",
+         l3.atomics_per_event > res.atomics_per_event),
+        ("FIFO reads/writes the fewest shared words per event",
+         ff.rw_per_event == min(col("rw_per_event").values())),
+        ("FIFO needs the most atomics per event",
+         ff.atomics_per_event == max(col("atomics_per_event").values())),
+        ("Xen's FIFO raise costs more than the 2-level raise",
+         ff.xen_rw_per_raise > res.xen_rw_per_raise),
+        ("scan from zero is the least fair",
+         z.fairness == min(col("fairness").values())),
+        ("scan from zero has the longest worst wait",
+         z.max == max(col("max").values()) > res.max),
+        ("FIFO has the lowest worst wait", ff.max == min(col("max").values())),
+        ("FIFO does not have the lowest p99", ff.p99 > min(col("p99").values())),
+    ]
+    for claim, holds in claims:
+        if not holds:
+            raise AssertionError(f"finding does not hold (seed {review.seed}, "
+                                 f"{review.guests} guests, noisy "
+                                 f"{review.noisy_rate:g}/tick): {claim}")
+
+
+class ReviewExplorer(WidgetView):
     """Seed, number of guests and noisy-guest rate; re-runs the review table.
 
     Shows the HTML table and, under it, the 72-column text to paste into a
@@ -626,5 +682,3 @@ class ReviewExplorer:
         self.text.value = (f"<pre style='font-size:11px'>"
                            f"{html.escape(review_text(self.review))}</pre>")
 
-    def _repr_mimebundle_(self, **kwargs):  # pragma: no cover - display hook
-        return self.widget._repr_mimebundle_(**kwargs)

@@ -25,7 +25,28 @@ def explain(frame) -> str:
     return getattr(frame, "why", "") or str(frame)
 
 
-class Stepper:
+#: What a widget shows where no kernel runs it (GitHub, HTML export, nbval).
+STATIC_TEXT = ("[interactive widget: run this notebook in JupyterLab to use it;\n"
+               " the static figure or table above shows the same thing]")
+
+
+class WidgetView:
+    """Mixin for objects that hold their ipywidgets tree in ``self.widget``.
+
+    Displaying the object shows the live widget in JupyterLab; where widgets
+    cannot run, the plain-text fallback is a sentence, not a ``VBox(...)`` repr.
+    """
+
+    widget: widgets.Widget
+
+    def _repr_mimebundle_(self, **kwargs):
+        bundle = self.widget._repr_mimebundle_(**kwargs)
+        if isinstance(bundle, tuple):
+            bundle = bundle[0]
+        return {**bundle, "text/plain": STATIC_TEXT}
+
+
+class Stepper(WidgetView):
     """Step forward and back through ``frames``, drawing each with ``render``.
 
     ``render(frame) -> str`` returns HTML for the view. ``describe(frame)``
@@ -151,6 +172,3 @@ class Stepper:
     @property
     def why_text(self) -> str:
         return self._describe(self.frames[self.index])
-
-    def _repr_mimebundle_(self, **kwargs):  # pragma: no cover - display hook
-        return self.widget._repr_mimebundle_(**kwargs)

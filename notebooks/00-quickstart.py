@@ -71,11 +71,14 @@ assert order["fifo"] == list(RAISES)                 # FIFO queue: raise order
 # %% [markdown]
 # The bitmap schemes scan words and bits upward from where the last scan stopped (here
 # the start), so they deliver in port order; FIFO delivers in the order Xen linked the
-# events. Each model also counts its shared-memory traffic, as the real code would do it:
+# events. Each model also counts its shared-memory traffic, as the real code would do it
+# (one row per model, the fields of its `s.counters`):
 
 # %%
+fields = tuple(models["2l"].counters.as_dict())
+print(f"{'':>4}" + "".join(f"{f:>11}" for f in fields))
 for name, s in models.items():
-    print(f"{name:>4}", s.counters)
+    print(f"{name:>4}" + "".join(f"{v:>11}" for v in s.counters.as_dict().values()))
 
 # %% [markdown]
 # ## Where next

@@ -151,7 +151,7 @@ fig
 # %% tags=["nbval-ignore-output"]
 canonical = bv.upcall_stepper(frames, title="2-level, W=64: one upcall",
                               css_class="evt-canonical")
-canonical.widget
+canonical
 
 # %% [markdown]
 # The resume position moved with every delivery; the next upcall will start after the
@@ -244,7 +244,7 @@ fig
 
 # %% tags=["nbval-ignore-output"]
 explorer = bv.UpcallExplorer("2l", **TRY, css_class="evt-explorer-01")
-explorer.widget
+explorer
 
 # %% [markdown]
 # ## 6. Plain text, for a mailing list

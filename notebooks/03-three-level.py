@@ -45,7 +45,7 @@ from evtlib import bitmapviews as bv
 # %% [markdown]
 # ## 1. What the model assumes
 #
-# From the cover letters (spec section 2.1): Xen keeps a per-domain event-channel
+# From Wei Liu's cover letters (listed in `docs/sources.md`): Xen keeps a per-domain event-channel
 # level; the PENDING and MASK bitmaps are shared **per domain**, in pages the guest
 # registers; each vCPU gets a **second-level selector**; registration became two-phase
 # by V4/V5 (first the bitmaps, then each vCPU's L2 selector); "the routines for 3-level
@@ -152,7 +152,7 @@ fig
 # %% tags=["nbval-ignore-output"]
 canonical = bv.upcall_stepper(frames, title="3-level (reconstruction), W=64: one upcall",
                               css_class="evt-canonical")
-canonical.widget
+canonical
 
 # %% [markdown]
 # ## 5. What the extra level costs in one upcall
@@ -193,7 +193,7 @@ fig
 
 # %% tags=["nbval-ignore-output"]
 explorer = bv.UpcallExplorer("3l", **TRY3, css_class="evt-explorer-03")
-explorer.widget
+explorer
 
 # %% [markdown]
 # ## 7. Plain text

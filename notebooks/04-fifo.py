@@ -155,7 +155,7 @@ HTML(fv.frames_table_html(run.frames))
 # %% tags=["nbval-ignore-output"]
 walk = fv.fifo_stepper(run.frames, title="raise 5, 3, 7, then an upcall",
                        css_class="evt-fifo-walk")
-walk.widget
+walk
 
 # %% [markdown]
 # ## 4. READY only for a new HEAD
@@ -335,6 +335,9 @@ assert "old-tail" in change.ops_of(5)      # port 5 was queue 7's tail: reset it
 HTML(fv.presets_table_html())
 
 # %% [markdown]
+# The explorer starts on the first scenario, "FIFO order", at its first step: its static
+# copies are the drawing of queue 7 in section 2 and the step table of section 3.
+#
 # Pick a scenario, or build your own script with the controls: choose an action, a port
 # and, for `priority`, a priority, then **add**. The boxes accept only valid values
 # (ports up to the limit printed in section 1, priorities 0 to 15). `on ... raise`
@@ -343,7 +346,7 @@ HTML(fv.presets_table_html())
 
 # %% tags=["nbval-ignore-output"]
 explorer = fv.FifoExplorer()
-explorer.widget
+explorer
 
 # %% [markdown]
 # ## 11. Plain text for mailing lists

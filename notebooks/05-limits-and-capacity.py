@@ -50,7 +50,8 @@ from evtlib import capacity, plots
 #   selector bit per word. W is the guest's word size (`xen_ulong_t`), so a 32-bit guest
 #   gets W² ports and a 64-bit guest more.
 # * **3-level** (Wei Liu's series, never merged): one more level of selector above the
-#   bitmap, so W³ ports.
+#   bitmap, so W³ ports. Its figures here come from a reconstruction (`evtlib.ThreeLevel`,
+#   notebook 03): only the series' cover letters were found.
 # * **FIFO** (David Vrabel's design, Xen 4.4): a 32-bit *event word* per port, with a
 #   17-bit LINK field naming the next port in its queue, so the limit is set by LINK,
 #   not by the guest's word size.
@@ -90,10 +91,12 @@ fig
 
 # %%
 fig, memory_chart = plots.plot_memory()
+print(f"{'scheme':<9}{'guest':>6}{'shared bits/port':>18}{'pages at limit':>16}"
+      f"{'B per vCPU':>12}")
 for r in evtlib.limits():
     bits_per_port = 8 * r.shared_bytes / r.max_ports
-    print(f"{r.label:<8} {r.word_bits}-bit: {bits_per_port:g} bits of shared memory "
-          f"per port, {r.shared_pages} page(s) at the limit, {r.per_vcpu_bytes} B per vCPU")
+    print(f"{r.label:<9}{r.word_bits:>6}{bits_per_port:>18g}{r.shared_pages:>16}"
+          f"{r.per_vcpu_bytes:>12}")
     assert bits_per_port == (32 if r.scheme == "fifo" else 2)
 assert memory_chart.value("fifo", 64) > memory_chart.value("3l", 64) > memory_chart.value("2l", 64)
 fig
@@ -130,20 +133,21 @@ fig
 # %%
 print(capacity.george_text())
 two = capacity.guests_per_dom0("2l", word_bits=32, per_guest=4, reserved=0)
-print("without reserving anything, port 0 aside:", two.practical_text(), "guests")
+print("without reserving anything, port 0 aside:")
+print("  " + two.practical_text(), "guests")
 assert two.max_ports == rows["2l", 32].max_ports and two.theoretical == 256
 assert two.guests == two.theoretical - 1
 
 # %% [markdown]
 # The thread does not say what the "other things" are, so the "about 180" has to be
-# reconstructed (`evtlib.capacity.ASSUMPTIONS`; the sources are in the package's
-# `history-and-capacity` notes). A Linux PV dom0 of 2013 binds about seven ports **per
+# reconstructed (`evtlib.capacity.ASSUMPTIONS`; the sources are listed in
+# `docs/sources.md`). A Linux PV dom0 of 2013 binds about seven ports **per
 # vCPU** for itself (the timer and debug VIRQs and five IPIs), and one port for every
 # physical interrupt (PIRQ, MSI-X vector) and global VIRQ routed to it. With 16 dom0 vCPUs
 # and a couple of hundred physical interrupts:
 
 # %%
-dom0 = plots.dom0_reserved(vcpus=16, irqs=188)
+dom0 = capacity.dom0_reserved(vcpus=16, irqs=188)
 print(dom0.text())
 george = capacity.guests_per_dom0("2l", 32, per_guest=4, reserved=dom0.reserved)
 print(george.practical_text(), "guests")
@@ -151,8 +155,9 @@ assert dom0.reserved == capacity.GEORGE.reserved and george.guests == 180
 
 # %% [markdown]
 # Port 0 is never usable either, which the thread's "theoretical" division ignores (the
-# cell before this one shows what it costs). Both reconstructions in the package land near the
-# thread's "180 or so"; they are illustrations, not George's own numbers.
+# "without reserving anything" line two code cells up shows what it costs). Both
+# reconstructions in the package land near the thread's "180 or so"; they are
+# illustrations, not George's own numbers.
 #
 # **Predict.** Keep the same assumptions (4 ports per guest, the same reservation). How
 # many guests would a 32-bit dom0 serve with 3-level? With FIFO?
@@ -183,8 +188,8 @@ assert c64.of("fifo").guests == guests_chart.of("fifo").guests
 
 # %% [markdown]
 # In practice the next walls were elsewhere: XenServer 6.2 (2013) special-cased its
-# 32-bit dom0 to 4096 ports and then hit other per-host limits (blktap2 minor numbers,
-# dom0 memory). And real guests often need more than four ports each: one per vCPU for an
+# 32-bit dom0 to 4096 ports and then hit other per-host limits (blktap2 minor numbers).
+# And real guests often need more than four ports each: one per vCPU for an
 # HVM guest's device model, two per network queue with split event channels, one per disk
 # ring with multi-queue block devices. Try those in the calculator below.
 
@@ -198,13 +203,13 @@ assert c64.of("fifo").guests == guests_chart.of("fifo").guests
 # The static version, with the reconstruction's settings (the calculator starts there):
 
 # %%
-print(plots.calculator_text(word_bits=32, per_guest=4, vcpus=16, irqs=188))
+print(capacity.calculator_text(word_bits=32, per_guest=4, vcpus=16, irqs=188))
 fig, static_chart = plots.plot_guests(32, 4, dom0.reserved)
 fig
 
 # %% tags=["nbval-ignore-output"]
 calculator = plots.CapacityCalculator(word_bits=32, per_guest=4, vcpus=16, irqs=188)
-calculator.widget
+calculator
 
 # %% [markdown]
 # ## 5. Plain text, for a mailing list
@@ -214,7 +219,7 @@ calculator.widget
 
 # %%
 mail = "\n\n".join([evtlib.limits_text(), capacity.george_text(),
-                    plots.calculator_text(32, 4, 16, 188)])
+                    capacity.calculator_text(32, 4, 16, 188)])
 print(mail)
 assert max(len(line) for line in mail.splitlines()) <= 72
 

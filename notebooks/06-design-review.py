@@ -57,10 +57,9 @@ SEED = 2013
 
 # %%
 review = rv.run_review(SEED, guests=64, noisy_rate=0.15)
-print("workload:", review.workload)
+print(rv.wrap("workload: " + review.workload))
 print()
-for p in rv.POLICIES:
-    print(f"{p.label:<17} {p.about}")
+print(rv.policies_text(rv.POLICIES))
 
 # %% [markdown]
 # ## 2. Predict, then read the table
@@ -99,33 +98,23 @@ assert max(len(line) for line in text.splitlines()) <= 72
 # ## 4. What the numbers say
 #
 # The findings below are computed from the table (and printed as text you can paste
-# under it); the asserts check each claim.
+# under it); `rv.check_findings` asserts each claim made below.
 
 # %%
 findings = rv.review_findings(review)
 print(findings)
-zero, resume, timer_first, three, fifo = (review.row(p.label) for p in rv.POLICIES)
-assert fifo.timer_max == 0 < timer_first.timer_max <= resume.timer_max
-same = ("p50", "p99", "max", "timer_max", "late_max", "starved", "fairness")
-assert all(getattr(three, k) == getattr(resume, k) for k in same)
-assert three.atomics_per_event > resume.atomics_per_event
-assert fifo.rw_per_event == min(review.column("rw_per_event").values())
-assert fifo.atomics_per_event == max(review.column("atomics_per_event").values())
-assert fifo.xen_rw_per_raise > resume.xen_rw_per_raise
-assert zero.fairness == min(review.column("fairness").values())
-assert zero.max == max(review.column("max").values()) > resume.max
-assert fifo.max == min(review.column("max").values())
-assert fifo.p99 > min(review.column("p99").values())
+rv.check_findings(review)   # raises AssertionError naming any claim below that fails
 
 # %% [markdown]
 # Read against the thread:
 #
 # * **The timer.** FIFO's timer never waits: Linux puts VIRQ_TIMER at priority 0, and the
-#   guest looks at the higher-priority queues again after *every* event. Timer-first
-#   (Linux `bee980d9e964`) shortens the 2-level timer's worst wait but does not remove it:
-#   it checks the timer at the start of each pass of the upcall loop, so a timer raised
-#   during a long pass waits for that pass (compare notebook 02, where passes were short
-#   and timer-first always won).
+#   guest looks at the higher-priority queues again after *every* event. With this seed,
+#   timer-first (Linux `bee980d9e964`) shortens the 2-level timer's worst wait but does
+#   not remove it: it checks the timer only at the start of each pass of the upcall loop,
+#   so a timer raised during a long pass waits for that pass. On other seeds it can tie
+#   with plain resume scanning or even lose to it (compare notebook 02, where passes were
+#   short and timer-first always won).
 # * **3-level buys ports, nothing else.** Its latency columns equal 2-level resume's,
 #   exactly: same scan, one more level of selector words to walk, hence more atomic
 #   operations per event and much more shared memory. That is George's "general concepts
@@ -159,13 +148,19 @@ noise = rv.noise_sweep(SEED, guests=64)
 print(plots.sweep_text(noise))
 assert noise.values("2l from-zero")[-1] > 10 * max(noise.values("2l resume"))
 assert all(max(noise.values(label)) < rv.HORIZON for label in noise.labels[1:])
+print("\nspread of the worst wait (max - min over the noisy rates):")
+for label in noise.labels:
+    spread = max(noise.values(label)) - min(noise.values(label))
+    print(f"  {label:<17}{spread:>6}")
+    assert spread <= 5 or label == "2l from-zero"
 fig, _ = plots.plot_sweep(noise, title="Worst wait of any port as the noisy guest grows")
 fig
 
 # %% [markdown]
-# Resume scanning (2-level or 3-level) and FIFO keep the worst wait flat however noisy
-# guest 0 gets: the noisy port gets one turn per round (or per trip through the queue),
-# and merged raises cost nothing. Scan from zero falls off a cliff once the first bitmap
+# Resume scanning (2-level or 3-level) and FIFO keep the worst wait nearly flat however
+# noisy guest 0 gets (the spread printed above is a few ticks; the assert bounds it): the
+# noisy port gets one turn per round (or per trip through the queue), and merged raises
+# cost nothing. Scan from zero falls off a cliff once the first bitmap
 # word, with the noisy vif in it, is busy enough: every port above it waits for as long as
 # the noise lasts. The full table at one of the noisy settings:
 
@@ -175,7 +170,9 @@ HTML(rv.review_html(loud))
 
 # %%
 starved = loud.column("starved")
-print("ports starved (waited > 100 ticks):", starved)
+print(f"ports starved (waited > {rv.HORIZON} ticks):")
+for label, n in starved.items():
+    print(f"  {label:<17}{n:>6}")
 assert starved["2l from-zero"] > 0
 assert all(n == 0 for label, n in starved.items() if label != "2l from-zero")
 
@@ -189,7 +186,7 @@ assert all(n == 0 for label, n in starved.items() if label != "2l from-zero")
 
 # %% tags=["nbval-ignore-output"]
 explorer = rv.ReviewExplorer(seed=SEED, guests=64, noisy_rate=0.7)
-explorer.widget
+explorer
 
 # %% [markdown]
 # ## 7. Pasting it into a reply
@@ -207,5 +204,6 @@ print(mail)
 # (and its need for a timer hack) and buys ports with memory and atomics; FIFO bounds the
 # timer by priority rather than by a special case, keeps the worst wait lowest, and pays
 # with atomic operations in the guest and more work in Xen's raise; scanning from zero is
-# only acceptable while no port is busy. The thread chose to wait: Xen 4.4 (March 2014)
-# shipped FIFO event channels, and 3-level was never merged.
+# only acceptable while no port is busy. What happened next (sources in `docs/sources.md`):
+# Xen 4.3 shipped without extended event channels; FIFO was merged into Xen in October
+# 2013 and shipped in Xen 4.4 (March 2014) and Linux 3.14; 3-level was never merged.

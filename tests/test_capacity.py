@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 import evtlib
+from evtlib import capacity
 from evtlib.capacity import (ASSUMPTIONS, GEORGE, capacity_table, george_text,
                              guests_per_dom0, max_ports)
 
@@ -64,3 +65,41 @@ def test_table_shows_every_scheme_in_72_columns():
 def test_bad_input(args, exc, text):
     with pytest.raises(exc, match=text):
         guests_per_dom0(*args)
+
+
+# ------------------------------------------- dom0's own ports, the calculator
+def test_dom0_reserved_is_the_documented_reconstruction():
+    d = capacity.dom0_reserved()
+    assert (d.vcpus, d.per_vcpu, d.irqs) == (16, 7, 188)
+    assert d.reserved == capacity.GEORGE.reserved
+    assert d.text() == "reserved = 16 vCPUs x 7 + 188 IRQs/VIRQs = 300"
+
+
+@pytest.mark.parametrize("kw,err,msg", [
+    ({"vcpus": 0}, ValueError, r"dom0 vCPUs 0 is out of range: valid values are 1\.\.64"),
+    ({"vcpus": 65}, ValueError, r"1\.\.64"),
+    ({"irqs": 401}, ValueError, r"dom0 IRQs 401 .* 0\.\.400"),
+    ({"irqs": 1.5}, TypeError, "must be an integer"),
+    ({"vcpus": True}, TypeError, "must be an integer"),
+])
+def test_dom0_reserved_rejects_invalid_values(kw, err, msg):
+    with pytest.raises(err, match=msg):
+        capacity.dom0_reserved(**kw)
+
+
+def test_calculator_text_shows_the_arithmetic_in_72_columns():
+    text = capacity.calculator_text()
+    assert "(1024 - 1 - 300) // 4 = 723 // 4 = 180 guests" in text
+    assert "16 vCPUs x 7 + 188" in text
+    assert max(len(line) for line in text.splitlines()) <= 72
+    other = capacity.calculator_text(64, per_guest=5, vcpus=4, irqs=0)
+    assert "64-bit dom0, 5 port(s) per guest" in other
+    assert "(4096 - 1 - 28) // 5 = 4067 // 5 = 813 guests" in other
+
+
+def test_texts_say_3_level_figures_are_a_reconstruction():
+    assert "never merged: its figures come from a reconstruction" in capacity_table()
+    assert "its figures come from a reconstruction" in evtlib.limits_text()
+    for text in (capacity_table(), evtlib.limits_text()):
+        assert max(len(line) for line in text.splitlines()) <= 72
+

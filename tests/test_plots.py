@@ -58,40 +58,18 @@ def test_guests_chart_reproduces_the_thread():
         data.of("4l")
 
 
-def test_dom0_reserved_is_the_documented_reconstruction():
-    d = plots.dom0_reserved()
-    assert (d.vcpus, d.per_vcpu, d.irqs) == (16, 7, 188)
-    assert d.reserved == capacity.GEORGE.reserved
-    assert d.text() == "reserved = 16 vCPUs x 7 + 188 IRQs/VIRQs = 300"
-
-
-@pytest.mark.parametrize("kw,err,msg", [
-    ({"vcpus": 0}, ValueError, r"dom0 vCPUs 0 is out of range: valid values are 1\.\.64"),
-    ({"vcpus": 65}, ValueError, r"1\.\.64"),
-    ({"irqs": 401}, ValueError, r"dom0 IRQs 401 .* 0\.\.400"),
-    ({"irqs": 1.5}, TypeError, "must be an integer"),
-    ({"vcpus": True}, TypeError, "must be an integer"),
-])
-def test_dom0_reserved_rejects_invalid_values(kw, err, msg):
-    with pytest.raises(err, match=msg):
-        plots.dom0_reserved(**kw)
+def test_calculator_arithmetic_is_capacitys():
+    """The widget's arithmetic lives in evtlib.capacity; plots re-exports it."""
+    assert plots.dom0_reserved is capacity.dom0_reserved
+    assert plots.calculator_text is capacity.calculator_text
+    assert (plots.DOM0_VCPUS, plots.DOM0_IRQS) == (capacity.DOM0_VCPUS, capacity.DOM0_IRQS)
 
 
 def test_every_calculator_setting_is_valid():
     """The widest settings the controls offer still leave guests on the smallest scheme."""
-    worst = plots.dom0_reserved(plots.DOM0_VCPUS[1], plots.DOM0_IRQS[1])
+    worst = capacity.dom0_reserved(plots.DOM0_VCPUS[1], plots.DOM0_IRQS[1])
     data = plots.guests_data(32, plots.PER_GUEST[1], worst.reserved)
     assert min(data.guests) > 0
-
-
-def test_calculator_text_shows_the_arithmetic_in_72_columns():
-    text = plots.calculator_text()
-    assert "(1024 - 1 - 300) // 4 = 723 // 4 = 180 guests" in text
-    assert "16 vCPUs x 7 + 188" in text
-    assert max(len(line) for line in text.splitlines()) <= 72
-    other = plots.calculator_text(64, per_guest=5, vcpus=4, irqs=0)
-    assert "64-bit dom0, 5 port(s) per guest" in other
-    assert "(4096 - 1 - 28) // 5 = 4067 // 5 = 813 guests" in other
 
 
 def test_capacity_calculator_redraws_on_every_control():

@@ -245,3 +245,46 @@ def test_review_explorer():
 
 def test_device_classes_are_the_workload_devices():
     assert set(DEVICES) == {"xenstore", "console", "vif", "vbd"}
+
+
+# ------------------------------------------------- notebook 02/06 helpers
+@pytest.mark.parametrize("seed", range(10))
+def test_resume_serves_the_top_port_at_once_for_any_seed(seed):
+    """Notebook 02's claims: top port served at once, no resume-row wait past HORIZON."""
+    st = rv.run_starvation(seed, flood_rate=1.0, busy=8)
+    assert st.of("top", "2l resume") <= 1
+    for label in ("2l resume", "2l resume+timer"):
+        assert max(st.of(w, label) for w in ("top", "timer", "busy_worst")) <= rv.HORIZON
+
+
+def test_wrap_and_policies_text_fit_72_columns():
+    w = rv.starvation_workload(1.0, 8).describe()
+    assert len(w) > 72
+    text = rv.wrap("workload: " + w)
+    lines = text.splitlines()
+    assert max(map(len, lines)) <= 72 and len(lines) > 1
+    assert all(line.startswith("  ") for line in lines[1:])
+    assert " ".join(x.strip() for x in lines) == "workload: " + w
+    pol = rv.policies_text(rv.POLICIES)
+    assert max(map(len, pol.splitlines())) <= 72
+    for p in rv.POLICIES:
+        assert any(line.startswith(p.label + " ") for line in pol.splitlines())
+    assert "≈3.0–3.8" in rv.policies_text(rv.STARVATION_POLICIES)
+    assert "3.0-3.8" not in pol
+
+
+def test_check_findings_passes_on_the_notebook_run_and_names_a_broken_claim():
+    import dataclasses
+
+    review = rv.run_review(rv.SEED, guests=64, noisy_rate=0.15)
+    assert rv.check_findings(review) is None
+    # timer-first no better than resume: the strict claim fails, with its name
+    res = review.row("2l resume")
+    rows = tuple(dataclasses.replace(r, timer_max=res.timer_max)
+                 if r.label == "2l resume+timer" else r for r in review.rows)
+    with pytest.raises(AssertionError, match="timer-first shortens"):
+        rv.check_findings(dataclasses.replace(review, rows=rows))
+    rows = tuple(dataclasses.replace(r, p99=0) if r.label == "fifo timer prio0" else r
+                 for r in review.rows)
+    with pytest.raises(AssertionError, match=r"seed 2013.*lowest p99"):
+        rv.check_findings(dataclasses.replace(review, rows=rows))

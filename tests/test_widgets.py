@@ -69,3 +69,12 @@ def test_set_frames_replaces_the_walk_in_place():
     assert st.index == 1
     with pytest.raises(ValueError, match="at least one frame"):
         st.set_frames([])
+
+
+def test_static_fallback_is_a_sentence_not_a_repr():
+    """Where no kernel runs the widget (GitHub, HTML export) text/plain is what shows."""
+    from evtlib.widgets import STATIC_TEXT
+    st = Stepper(one_upcall_steps(), str)
+    bundle = st._repr_mimebundle_()
+    assert bundle["text/plain"] == STATIC_TEXT and "VBox" not in bundle["text/plain"]
+    assert bundle["application/vnd.jupyter.widget-view+json"]["model_id"] == st.widget.model_id

@@ -108,3 +108,23 @@ def test_explorer_controls_recompute_the_upcall(page):
                                      "reraise": (), "scan": "from-zero", "word_bits": 64})
     wait_one(page, why, rf"^Step 0 of {len(wide) - 1}: ")
     assert "2-level W=64" in text_of(page, f"{EXP} .evt-view")
+
+
+def test_canonical_stepper_play_at_4x_then_reset(page):
+    """Play runs the steps by itself (Play and the slider are linked in the browser,
+    so this only works in a real front end); reset stops it and goes back to 0."""
+    open_and_run(page, NOTEBOOK)
+    frames = bv.upcall_frames("2l", **CANON)
+    n = len(frames) - 1
+    why = f"{CAN} .evt-why"
+    wait_for_text(page, why, step_text(0, n, frames[0]))
+    page.locator(f"{CAN} .evt-speed select").select_option("4x")
+    # The Play widget's first button is "play".
+    page.locator(f"{CAN} .evt-play button").first.click()
+    # 200 ms per step: it passes step 1 without any click, and ends at the last step.
+    wait_for_text(page, why, re.compile(r"^Step ([2-9]|\d\d) of"))
+    wait_for_text(page, why, step_text(n, n, frames[n]), timeout=60)
+    click(page, f"{CAN} .evt-reset")
+    wait_for_text(page, why, step_text(0, n, frames[0]))
+    page.wait_for_timeout(800)          # four steps' time at 4x: nothing moves now
+    wait_for_text(page, why, step_text(0, n, frames[0]), timeout=1)
