@@ -108,7 +108,7 @@ class BitmapScheme(EventChannels):
         if not isinstance(timer_first, bool):
             raise TypeError(f"timer_first must be True or False, got {timer_first!r}")
         W = word_bits
-        super().__init__(vcpus, W ** self.levels)
+        super().__init__(vcpus, self.port_limit(W))
         self.word_bits, self.scan, self.timer_first = W, scan, timer_first
         self._shift = W.bit_length() - 1
         self._low = W - 1
@@ -126,6 +126,11 @@ class BitmapScheme(EventChannels):
         self._init_selectors()
         # The running scan's local selector copy (for Step.local only).
         self._words = None
+
+    @classmethod
+    def port_limit(cls, word_bits: int) -> int:
+        """W ** levels: one bit per port under ``levels - 1`` selector levels."""
+        return word_bits ** cls.levels
 
     def describe(self) -> str:
         extra = ", timer first" if self.timer_first else ""

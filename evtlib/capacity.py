@@ -17,7 +17,7 @@ George's "in practice it's more like 180 or so" is reconstructed here
 docs/sources.md): see :data:`ASSUMPTIONS`. dom0's own ports for the
 calculator are :func:`dom0_reserved`, and :func:`calculator_text` shows the
 arithmetic for every scheme. ``max_ports`` always comes from the models
-(:func:`evtlib.limits`), never typed in here.
+(each scheme class's ``port_limit``), never typed in here.
 """
 
 from __future__ import annotations
@@ -26,7 +26,6 @@ import numbers
 from dataclasses import dataclass
 
 from .core import check_int
-from .limits import limits
 from .schemes import SCHEMES
 
 WORD_BITS = (32, 64)
@@ -57,17 +56,14 @@ GEORGE = ASSUMPTIONS[0]
 
 
 def max_ports(scheme: str, word_bits: int) -> int:
-    """The scheme's port limit for a guest of ``word_bits``, from the models."""
+    """The scheme's port limit for a guest of ``word_bits``, from the model's geometry."""
     if scheme not in SCHEMES:
         raise ValueError(f"unknown scheme {scheme!r}: valid schemes are "
                          f"{', '.join(SCHEMES)}")
-    if word_bits not in WORD_BITS:
+    if type(word_bits) is not int or word_bits not in WORD_BITS:
         raise ValueError(f"word_bits {word_bits!r} is out of range: valid values "
                          f"are 32 and 64")
-    for row in limits():
-        if row.scheme == scheme and row.word_bits == word_bits:
-            return row.max_ports
-    raise ValueError(f"no limit known for scheme {scheme!r} at {word_bits} bits")
+    return SCHEMES[scheme].port_limit(word_bits)
 
 
 @dataclass(frozen=True)

@@ -97,6 +97,11 @@ class EventChannels:
     scan: str | None = None
     timer_first: bool = False
 
+    @classmethod
+    def port_limit(cls, word_bits: int) -> int:
+        """Ports (port 0 included) a guest of ``word_bits`` gets with this ABI."""
+        raise NotImplementedError  # pragma: no cover - every scheme overrides
+
     def __init__(self, vcpus: int, max_ports: int) -> None:
         self.vcpus = check_int(vcpus, "vcpus", 1, 4096)
         self.max_ports = max_ports
@@ -141,6 +146,8 @@ class EventChannels:
     def record(self, on: bool = True) -> None:
         """Start (or stop) recording a :class:`Step` for every state change.
 
+        Each step carries a full snapshot, so recording is meant for walks of
+        a few hundred steps (a notebook's stepper), not for bulk runs.
         Stopping discards the steps recorded so far; read ``steps`` first.
         """
         if on and self._steps is None:

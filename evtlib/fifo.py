@@ -47,7 +47,7 @@ class Fifo(EventChannels):
         # (32 or 64) only so that one call can build any scheme.
         if word_bits is not None and (type(word_bits) is not int or word_bits not in (32, 64)):
             raise ValueError(f"word_bits must be 32, 64 or None, got {word_bits!r}")
-        super().__init__(vcpus, NR_CHANNELS)
+        super().__init__(vcpus, self.port_limit(word_bits))
         self._word = array("I", [0]) * NR_CHANNELS
         # Xen-private, per port: priority, and fifo_lastq (vcpu, priority)
         # which starts zeroed (vCPU 0, priority 0). Non-defaults only.
@@ -60,6 +60,11 @@ class Fifo(EventChannels):
         self._lhead = [[0] * QUEUES for _ in range(n)]     # Linux-private heads
         # The consume loop's local copy of READY (for Step.local only).
         self._local_ready: int | None = None
+
+    @classmethod
+    def port_limit(cls, word_bits: int | None = None) -> int:
+        """2**17 for every guest: LINK is 17 bits wide."""
+        return NR_CHANNELS
 
     def describe(self) -> str:
         return f"{self.label}, 16 priorities, {self.vcpus} vCPU{'s' if self.vcpus > 1 else ''}"

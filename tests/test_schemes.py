@@ -25,3 +25,11 @@ def test_make_scheme_passes_options():
 def test_make_scheme_rejects_clearly(name, options, message):
     with pytest.raises(ValueError, match=message):
         evtlib.make_scheme(name, **options)
+
+
+@pytest.mark.parametrize("name", sorted(evtlib.SCHEMES))
+@pytest.mark.parametrize("bits", [32, 64])
+def test_port_limit_is_what_a_built_model_has(name, bits):
+    """Capacity reads the class geometry without building models: it must agree."""
+    cls = evtlib.SCHEMES[name]
+    assert cls.port_limit(bits) == cls(word_bits=bits).max_ports
