@@ -22,7 +22,6 @@ arithmetic for every scheme. ``max_ports`` always comes from the models
 
 from __future__ import annotations
 
-import numbers
 from dataclasses import dataclass
 
 from .core import check_int
@@ -139,15 +138,6 @@ DOM0_VCPUS = (1, 64)
 DOM0_IRQS = (0, 400)
 
 
-def _bounded(value, what: str, lo: int, hi: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{what} must be an integer in {lo}..{hi}, got {value!r}")
-    value = int(value)
-    if not lo <= value <= hi:
-        raise ValueError(f"{what} {value} is out of range: valid values are {lo}..{hi}")
-    return value
-
-
 @dataclass(frozen=True)
 class Dom0:
     """The ports dom0 keeps for itself: per-vCPU VIRQs/IPIs plus physical IRQs."""
@@ -170,9 +160,9 @@ def dom0_reserved(vcpus: int = 16, irqs: int = 188,
     """dom0's own ports: ``vcpus`` x ``per_vcpu`` plus ``irqs`` (PIRQs, MSI-X,
     global VIRQs). The defaults are the reconstruction of George's "~180"
     (:data:`GEORGE`: 16 x 7 + 188 = 300)."""
-    return Dom0(_bounded(vcpus, "dom0 vCPUs", *DOM0_VCPUS),
-                _bounded(irqs, "dom0 IRQs", *DOM0_IRQS),
-                _bounded(per_vcpu, "ports per dom0 vCPU", 1, 16))
+    return Dom0(check_int(vcpus, "dom0 vCPUs", *DOM0_VCPUS),
+                check_int(irqs, "dom0 IRQs", *DOM0_IRQS),
+                check_int(per_vcpu, "ports per dom0 vCPU", 1, 16))
 
 
 def calculator_text(word_bits: int = 32, per_guest: int = 4, vcpus: int = 16,

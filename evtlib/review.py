@@ -25,11 +25,11 @@ never print.
 from __future__ import annotations
 
 import html
-import numbers
 import textwrap
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
+from .core import check_int
 from .limits import limits
 from .metrics import jain, overall, port_stats, scan_cost
 from .plots import Bars, PortWaits, Sweep, plot_port_waits, port_waits, show_figure
@@ -99,15 +99,6 @@ def _choice(value, what: str, choices: Sequence):
     if value not in choices:
         raise ValueError(f"{what} {value!r} is not offered: valid values are "
                          f"{', '.join(map(str, choices))}")
-    return value
-
-
-def _int(value, what: str, lo: int, hi: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{what} must be an integer in {lo}..{hi}, got {value!r}")
-    value = int(value)
-    if not lo <= value <= hi:
-        raise ValueError(f"{what} {value} is out of range: valid values are {lo}..{hi}")
     return value
 
 
@@ -227,7 +218,7 @@ def run_starvation(seed: int = SEED, flood_rate: float = 1.0, busy: int = 8,
                    ticks: int = STARVE_TICKS,
                    policies: Sequence[Policy] = STARVATION_POLICIES) -> Starvation:
     """Run :func:`starvation_workload` on each policy (2-level, W = 64)."""
-    seed = _int(seed, "seed", 0, 2**32 - 1)
+    seed = check_int(seed, "seed", 0, 2**32 - 1)
     w = starvation_workload(flood_rate, busy)
     traces = {p.label: p.run(w, ticks=ticks, seed=seed) for p in policies}
     stats = {k: port_stats(t) for k, t in traces.items()}
@@ -359,7 +350,7 @@ def review_workload(guests: int = 64, noisy_rate: float = 0.15) -> Workload:
     (Poisson, :data:`evtlib.workloads.DEVICE_RATES`), the timer (port 1,
     every 10 ticks), guest 0's vif raised ``noisy_rate`` times per tick (the
     noisy guest), and a late guest's port 1000 (0.01/tick)."""
-    guests = _int(guests, "number of guests", *GUESTS)
+    guests = check_int(guests, "number of guests", *GUESTS)
     noisy_rate = _choice(noisy_rate, "noisy-guest rate", NOISY_RATES)
     g = Guests(guests, first_port=8)
     return Mix(Timer(TIMER, every=TIMER_EVERY),
@@ -455,7 +446,7 @@ def run_review(seed: int = SEED, guests: int = 64, noisy_rate: float = 0.15,
                ticks: int = REVIEW_TICKS, word_bits: int = WORD_BITS,
                policies: Sequence[Policy] = POLICIES) -> Review:
     """Run :func:`review_workload` on every policy; return the table's rows."""
-    seed = _int(seed, "seed", 0, 2**32 - 1)
+    seed = check_int(seed, "seed", 0, 2**32 - 1)
     word_bits = _choice(word_bits, "word_bits", (32, 64))
     w = review_workload(guests, noisy_rate)
     traces = {p.label: p.run(w, ticks=ticks, seed=seed, word_bits=word_bits)

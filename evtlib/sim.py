@@ -52,7 +52,7 @@ from typing import Callable, Iterable, Mapping
 
 import numpy as np
 
-from .core import EventChannels, UpcallLimitError
+from .core import EventChannels, UpcallLimitError, check_int
 from .schemes import SCHEMES, make_scheme
 from .trace import (DeliverEvent, RaiseEvent, Trace, TraceConfig, TraceSummary,
                     UpcallEvent)
@@ -65,17 +65,6 @@ Progress = Callable[[int, int], None]
 
 
 # --------------------------------------------------------------- checking
-def _int(value, what: str, lo: int, hi: int | None = None) -> int:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        rng = f"{lo}..{hi}" if hi is not None else f">= {lo}"
-        raise TypeError(f"{what} must be an integer {rng}, got {value!r}")
-    value = int(value)
-    if value < lo or (hi is not None and value > hi):
-        rng = f"{lo}..{hi}" if hi is not None else f">= {lo}"
-        raise ValueError(f"{what} {value} is out of range: valid values are {rng}")
-    return value
-
-
 def _port(s, port, what: str) -> int:
     """A port valid for model ``s``; the message says which scheme and range."""
     if isinstance(port, bool) or not isinstance(port, numbers.Integral):
@@ -112,8 +101,8 @@ def schedule(workload: Workload, ticks: int, seed: int,
     checked against its ``max_ports``.
     """
     workload = as_workload(workload)
-    ticks = _int(ticks, "ticks", 1)
-    seed = _int(seed, "seed", 0)
+    ticks = check_int(ticks, "ticks", 1)
+    seed = check_int(seed, "seed", 0)
     rng = np.random.default_rng(seed)
     top = scheme.max_ports - 1 if scheme is not None else None
     name = f" of {scheme.describe()}" if scheme is not None else ""
@@ -125,8 +114,8 @@ def schedule(workload: Workload, ticks: int, seed: int,
             raise TypeError(f"workload {workload.describe()} produced {item!r}; "
                             f"events must be (tick, port) pairs") from None
         if type(tick) is not int or type(port) is not int:
-            tick = _int(tick, "workload event tick", 0)
-            port = _int(port, "workload event port", 1)
+            tick = check_int(tick, "workload event tick", 0)
+            port = check_int(port, "workload event port", 1)
         if not 0 <= tick < ticks:
             raise ValueError(f"workload raises port {port} at tick {tick}, outside "
                              f"the run: valid ticks are 0..{ticks - 1}")
@@ -206,8 +195,8 @@ class _Run:
     def push(self, tick, port, earliest: int) -> None:
         """Queue a raise asked for by a delivery hook."""
         if type(tick) is not int or type(port) is not int:
-            tick = _int(tick, "hook raise tick", 0)
-            port = _int(port, "hook raise port", 1)
+            tick = check_int(tick, "hook raise tick", 0)
+            port = check_int(port, "hook raise port", 1)
         if tick < earliest:
             raise ValueError(f"a delivery hook asked to raise port {port} at tick "
                              f"{tick}, before its handler ends at tick {earliest}")
@@ -361,15 +350,15 @@ def simulate(scheme, workload: Workload, *, ticks: int, seed: int,
     """
     s = resolve_scheme(scheme, scheme_options)
     workload = as_workload(workload)
-    ticks = _int(ticks, "ticks", 1)
-    seed = _int(seed, "seed", 0)
-    handler_time = _int(handler_time, "handler_time", 0)
-    horizon = _int(horizon, "horizon", 0)
+    ticks = check_int(ticks, "ticks", 1)
+    seed = check_int(seed, "seed", 0)
+    handler_time = check_int(handler_time, "handler_time", 0)
+    horizon = check_int(horizon, "horizon", 0)
     if progress is not None and not callable(progress):
         raise TypeError(f"progress must be callable or None, got {progress!r}")
     port_time = {}
     for p, t in dict(port_handler_time or {}).items():
-        port_time[_port(s, p, "port_handler_time")] = _int(
+        port_time[_port(s, p, "port_handler_time")] = check_int(
             t, f"handler time of port {p}", 0)
     options = tuple((str(k), str(v)) for k, v in options)
 

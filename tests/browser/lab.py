@@ -567,3 +567,18 @@ def wait_one(page, selector: str, pattern: str, timeout: float = 30.0) -> str:
             raise AssertionError(f"{selector!r}: {loc.count()} element(s), last text "
                                  f"{last!r}, expected /{pattern}/")
         page.wait_for_timeout(100)
+
+
+def image_src(page, selector: str, other: str | None = None, timeout: float = 30.0) -> str:
+    """The ``src`` of the single image under ``selector`` (a chart widget); with
+    ``other``, wait until it differs from it (the chart was redrawn)."""
+    img = page.locator(f"{selector} img")
+    img.first.wait_for(state="visible", timeout=timeout * 1000)
+    deadline = time.monotonic() + timeout
+    while True:
+        assert img.count() == 1, f"{selector!r} shows exactly one chart"
+        src = img.first.get_attribute("src")
+        if other is None or src != other:
+            return src
+        assert time.monotonic() < deadline, f"the chart in {selector!r} was not redrawn"
+        page.wait_for_timeout(100)

@@ -4,10 +4,9 @@ computes for those settings, and that its chart is redrawn."""
 
 from __future__ import annotations
 
-import time
 
 import pytest
-from lab import open_and_run, press_slider, wait_for_text, widget
+from lab import image_src, open_and_run, press_slider, wait_for_text, widget
 
 from evtlib import review as rv
 
@@ -32,18 +31,8 @@ def shows(study: rv.Starvation):
     return check
 
 
-def chart(page, other: str | None = None, timeout: float = 30.0) -> str:
-    """The chart's image data; with ``other``, wait until it differs from it."""
-    img = page.locator(f"{EX} .evt-starve-figure img")
-    img.first.wait_for(state="visible", timeout=timeout * 1000)
-    deadline = time.monotonic() + timeout
-    while True:
-        assert img.count() == 1, "the explorer shows exactly one chart"
-        src = img.first.get_attribute("src")
-        if other is None or src != other:
-            return src
-        assert time.monotonic() < deadline, "the chart was not redrawn"
-        page.wait_for_timeout(100)
+def chart(page, other: str | None = None) -> str:
+    return image_src(page, f"{EX} .evt-starve-figure", other)
 
 
 def test_starvation_explorer(page):

@@ -5,10 +5,9 @@ what the package computes."""
 
 from __future__ import annotations
 
-import time
 
 import pytest
-from lab import open_and_run, press_slider, wait_for_text, widget
+from lab import image_src, open_and_run, press_slider, wait_for_text, widget
 
 from evtlib import plots
 
@@ -26,18 +25,8 @@ def practical(text: str, label: str) -> str:
     return lines[i + 2].strip()
 
 
-def figure_src(page, other: str | None = None, timeout: float = 30.0) -> str:
-    """The chart's image data; with ``other``, wait until it differs from it."""
-    img = page.locator(f"{FIGURE} img")
-    img.first.wait_for(state="visible", timeout=timeout * 1000)
-    deadline = time.monotonic() + timeout
-    while True:
-        assert img.count() == 1, "the calculator shows exactly one chart"
-        src = img.first.get_attribute("src")
-        if other is None or src != other:
-            return src
-        assert time.monotonic() < deadline, "the chart was not redrawn"
-        page.wait_for_timeout(100)
+def figure_src(page, other: str | None = None) -> str:
+    return image_src(page, FIGURE, other)
 
 
 def test_capacity_calculator(page):
