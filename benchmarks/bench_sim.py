@@ -21,9 +21,9 @@ import tracemalloc
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 
-from evtlib.schemes import make_scheme  # noqa: E402
+from evtlib.abi.schemes import make_scheme  # noqa: E402
 from evtlib.sim import simulate  # noqa: E402
-from evtlib.workloads import Poisson, preset  # noqa: E402
+from evtlib.sim.workloads import Poisson, preset  # noqa: E402
 
 SEED = 1
 CONFIGS = [  # label, scheme, options, maximum ports

@@ -3,24 +3,25 @@
 Models (Xen side and Linux guest side): :class:`TwoLevel`, :class:`ThreeLevel`
 (a reconstruction of an unmerged proposal), :class:`Fifo`; :func:`make_scheme`
 builds one by name. Over time: :func:`simulate` a workload into a :class:`Trace`
-and measure it with the functions of :mod:`evtlib.metrics`.
+and measure it with the functions of :mod:`evtlib.sim.metrics`.
+
+The package is layered; imports only go down:
+
+* :mod:`evtlib.abi`: what Xen and Linux do (the models);
+* :mod:`evtlib.sim` (time) and :mod:`evtlib.races` (interleavings);
+* :mod:`evtlib.studies`: the experiments the notebooks and the CLI run;
+* :mod:`evtlib.views`: text, HTML, charts and widgets;
+* :mod:`evtlib.cli` and the notebooks on top.
 """
 
-from . import workloads
-from .capacity import Capacity, capacity_table, guests_per_dom0
-from .core import EventChannels, EvtchnOps, NestedUpcallError, UpcallLimitError
-from .fifo import Fifo
-from .limits import LimitRow, limits, limits_text
-from .metrics import (fairness, jain, metrics_table, overall, port_stats, port_table,
-                      report, scan_cost)
-from .records import Counters, Snapshot, Step
-from .schemes import SCHEMES, make_scheme
-from .sim import schedule, simulate
-from .threelevel import ThreeLevel
-from .trace import Trace, TraceFormatError
-from .twolevel import TwoLevel
-from .workloads import (Burst, Explicit, Flood, FromGenerator, Guests, Mix, Periodic,
-                        Poisson, Timer, preset)
+from .abi import (SCHEMES, Counters, EventChannels, EvtchnOps, Fifo, LimitRow,
+                  NestedUpcallError, Snapshot, Step, ThreeLevel, TwoLevel, UpcallLimitError,
+                  limits, limits_text, make_scheme)
+from .sim import (Trace, TraceFormatError, fairness, jain, metrics_table, overall, port_stats,
+                  port_table, report, scan_cost, schedule, simulate, workloads)
+from .sim.workloads import (Burst, Explicit, Flood, FromGenerator, Guests, Mix, Periodic,
+                            Poisson, Timer, preset)
+from .studies.capacity import Capacity, capacity_table, guests_per_dom0
 
 __all__ = [
     "EventChannels", "EvtchnOps", "NestedUpcallError", "UpcallLimitError",

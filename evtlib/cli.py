@@ -21,12 +21,12 @@ import sys
 import textwrap
 from typing import Sequence
 
-from .capacity import capacity_table, george_text
-from .limits import limits_text
-from .metrics import report
-from .schemes import SCHEMES, make_scheme
+from .abi.limits import limits_text
+from .abi.schemes import SCHEMES, make_scheme
 from .sim import DEFAULT_HORIZON, schedule, simulate
-from .workloads import PRESETS, Explicit
+from .sim.metrics import report
+from .sim.workloads import PRESETS, Explicit
+from .studies.capacity import capacity_table, george_text
 
 PROG = "evtlib"
 #: Runs at least this long show a progress bar (on a terminal only).
@@ -89,6 +89,12 @@ def build_parser() -> Parser:
     sub.add_parser("workloads", help="list the named workloads",
                    description="List the named workloads that run --workload takes.")
 
+    _add_run(sub)
+    return p
+
+
+def _add_run(sub) -> None:
+    """The ``run`` subcommand: one simulation, the problem or (-c) its answer."""
     run = sub.add_parser("run", help="simulate a workload on a scheme",
                          description="Print a simulation problem (without -c) "
                          "or its answer (with -c): the trace and the metrics.")
@@ -125,7 +131,6 @@ def build_parser() -> Parser:
     run.add_argument("--json", metavar="PATH",
                      help="also write the trace as JSON to PATH (with or "
                      "without -c)")
-    return p
 
 
 # ------------------------------------------------------------- commands

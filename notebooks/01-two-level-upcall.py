@@ -31,12 +31,12 @@
 # Every claim is checked by an `assert`. Every widget has a static figure of the same
 # thing right before it, so the notebook reads fully on GitHub or as exported HTML. The
 # model is `evtlib.TwoLevel` (Xen `event_2l.c`, Linux `events_2l.c`); the drawings come
-# from `evtlib.bitmapviews`.
+# from `evtlib.views.bitmap`.
 
 # %%
 # %matplotlib inline
 import evtlib
-from evtlib import bitmapviews as bv
+from evtlib.views import bitmap as bv
 
 # %% [markdown]
 # ## 1. Two shared bitmaps and one selector per vCPU

@@ -51,8 +51,8 @@
 # %matplotlib inline
 from IPython.display import HTML
 
-from evtlib import plots
-from evtlib import review as rv
+from evtlib.studies import policies as pol, review as rev, starvation as starv
+from evtlib.views import charts, report_html as rhtml, reports, study_widgets as sw
 
 SEED = 2013
 
@@ -76,10 +76,10 @@ SEED = 2013
 # `scan="resume"`, `timer_first=True`):
 
 # %%
-print(rv.policies_text(rv.STARVATION_POLICIES))
+print(reports.policies_text(pol.STARVATION_POLICIES))
 print()
-print(rv.wrap("workload: " + rv.starvation_workload(flood_rate=1.0, busy=8).describe()))
-print(f"run: {rv.STARVE_TICKS} ticks, seed {SEED}")
+print(reports.wrap("workload: " + starv.starvation_workload(flood_rate=1.0, busy=8).describe()))
+print(f"run: {starv.STARVE_TICKS} ticks, seed {SEED}")
 
 # %% [markdown]
 # ## 2. Predict: how long does the top port wait?
@@ -89,8 +89,8 @@ print(f"run: {rv.STARVE_TICKS} ticks, seed {SEED}")
 # under resume scanning?** Write both down, then run the next cell.
 
 # %%
-study = rv.run_starvation(SEED, flood_rate=1.0, busy=8)
-print(rv.starvation_text(study))
+study = starv.run_starvation(SEED, flood_rate=1.0, busy=8)
+print(reports.starvation_text(study))
 top_zero, top_resume = study.of("top", "2l from-zero"), study.of("top", "2l resume")
 assert top_zero > 10 * max(1, top_resume)
 assert top_zero > study.ticks // 2
@@ -100,7 +100,7 @@ assert study.of("busy_worst", "2l resume") < study.of("busy_worst", "2l from-zer
 # no port of either resume row waits longer than the starvation horizon
 assert top_resume <= 1
 for label in ("2l resume", "2l resume+timer"):
-    assert max(study.of(w, label) for w in ("top", "timer", "busy_worst")) <= rv.HORIZON
+    assert max(study.of(w, label) for w in ("top", "timer", "busy_worst")) <= rev.HORIZON
 
 # %% [markdown]
 # From zero, port 4095 waits for most of the run (the table's first row): the scan takes
@@ -110,17 +110,17 @@ for label in ("2l resume", "2l resume+timer"):
 # check a wait of at most one tick): after port 3 it moves on to the next pending port,
 # round-robin, and comes back to port 3 only after a full round. The flood loses a little
 # (fewer deliveries in the last column) and nobody else starves: no worst wait in either
-# resume row exceeds the starvation horizon (`rv.HORIZON` ticks, the threshold notebook
+# resume row exceeds the starvation horizon (`rev.HORIZON` ticks, the threshold notebook
 # 06 also uses).
 #
 # Every port's worst wait, under each policy (the dotted lines mark the flood, the timer
 # and the top port; the y axis is logarithmic, with 0 at the bottom):
 
 # %%
-fig, waits = plots.plot_port_waits(study.waits(), title=(
+fig, waits = charts.plot_port_waits(study.waits(), title=(
     f"Worst wait of each port: flood 1/tick, 8 busy ports, seed {SEED}"))
-assert waits.of("2l from-zero", rv.TOP_PORT) == top_zero
-assert min(w for w, p in zip(waits.waits[0], waits.ports) if p != rv.FLOOD_PORT) > 100
+assert waits.of("2l from-zero", starv.TOP_PORT) == top_zero
+assert min(w for w, p in zip(waits.waits[0], waits.ports) if p != starv.FLOOD_PORT) > 100
 fig
 
 # %% [markdown]
@@ -130,12 +130,12 @@ fig
 # Does the top port still starve under scan-from-zero?
 
 # %%
-floods = rv.flood_sweep(SEED, busy=8)
-print(plots.sweep_text(floods))
+floods = starv.flood_sweep(SEED, busy=8)
+print(charts.sweep_text(floods))
 zero = floods.values("2l from-zero")
-assert max(zero[:-1]) < 10 and zero[-1] > 10 * rv.HORIZON
+assert max(zero[:-1]) < 10 and zero[-1] > 10 * rev.HORIZON
 assert max(floods.values("2l resume")) < 10
-fig, _ = plots.plot_sweep(floods, title="Starvation needs the flood to win every re-read")
+fig, _ = charts.plot_sweep(floods, title="Starvation needs the flood to win every re-read")
 fig
 
 # %% [markdown]
@@ -166,13 +166,13 @@ fig
 # as the bursts grow?
 
 # %%
-timers = rv.timer_sweep(SEED, flood_rate=1.0)
-print(plots.sweep_text(timers))
+timers = starv.timer_sweep(SEED, flood_rate=1.0)
+print(charts.sweep_text(timers))
 resume, first = timers.values("2l resume"), timers.values("2l resume+timer")
 assert list(resume) == sorted(resume) and resume[-1] > 4 * resume[0]
 assert max(first) == 0
 assert min(timers.values("2l from-zero")) > 10 * max(resume)
-fig, _ = plots.plot_sweep(timers, title="The timer's worst wait as bursts grow")
+fig, _ = charts.plot_sweep(timers, title="The timer's worst wait as bursts grow")
 fig
 
 # %% [markdown]
@@ -205,10 +205,10 @@ fig
 # the notebook's seed) is the table and chart of section 2; here is the table again:
 
 # %%
-HTML(rv.starvation_html(study))
+HTML(rhtml.starvation_html(study))
 
 # %% tags=["nbval-ignore-output"]
-explorer = rv.StarvationExplorer(seed=SEED, flood_rate=1.0, busy=8)
+explorer = sw.StarvationExplorer(seed=SEED, flood_rate=1.0, busy=8)
 explorer
 
 # %% [markdown]
@@ -217,8 +217,8 @@ explorer
 # The tables above are plain text of at most 72 columns, ready to paste into a reply:
 
 # %%
-mail = "\n\n".join([rv.starvation_text(study), plots.sweep_text(floods),
-                    plots.sweep_text(timers)])
+mail = "\n\n".join([reports.starvation_text(study), charts.sweep_text(floods),
+                    charts.sweep_text(timers)])
 print(mail)
 assert max(len(line) for line in mail.splitlines()) <= 72
 

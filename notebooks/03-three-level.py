@@ -35,12 +35,12 @@
 #
 # **How to read it.** Questions come before their answers; claims are `assert`ed; every
 # widget has a static figure of the same thing right before it. The drawings are the
-# ones of notebook 01 (`evtlib.bitmapviews`) with one more selector column.
+# ones of notebook 01 (`evtlib.views.bitmap`) with one more selector column.
 
 # %%
 # %matplotlib inline
 import evtlib
-from evtlib import bitmapviews as bv
+from evtlib.views import bitmap as bv
 
 # %% [markdown]
 # ## 1. What the model assumes

@@ -41,15 +41,15 @@
 # widget has a static figure or table of the same thing right before it, so the notebook
 # reads fully on GitHub or as exported HTML. The model (`evtlib.Fifo`) follows Xen's
 # `xen/common/event_fifo.c` and Linux's `drivers/xen/events/events_fifo.c`; the drawings
-# come from `evtlib.fifoviews`.
+# come from `evtlib.views.fifo`.
 
 # %%
 # %matplotlib inline
 from IPython.display import HTML
 
 import evtlib
-from evtlib import fifoviews as fv
-from evtlib.fifo import LINK_BITS, LINK_MASK, L
+from evtlib.abi.fifo import LINK_BITS, LINK_MASK, L
+from evtlib.views import fifo as fv
 
 # %% [markdown]
 # ## 1. The event word

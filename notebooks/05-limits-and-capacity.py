@@ -41,7 +41,8 @@
 # %%
 # %matplotlib inline
 import evtlib
-from evtlib import capacity, plots
+from evtlib.studies import capacity
+from evtlib.views import charts, study_widgets as sw
 
 # %% [markdown]
 # ## 1. Port limits
@@ -76,7 +77,7 @@ assert rows["3l", 64].max_ports > rows["fifo", 64].max_ports > rows["3l", 32].ma
 # guests). The same numbers on a log scale:
 
 # %%
-fig, limits_chart = plots.plot_limits()
+fig, limits_chart = charts.plot_limits()
 assert limits_chart.value("2l", 32) == rows["2l", 32].max_ports
 fig
 
@@ -90,7 +91,7 @@ fig
 # needs the most per vCPU?
 
 # %%
-fig, memory_chart = plots.plot_memory()
+fig, memory_chart = charts.plot_memory()
 print(f"{'scheme':<9}{'guest':>6}{'shared bits/port':>18}{'pages at limit':>16}"
       f"{'B per vCPU':>12}")
 for r in evtlib.limits():
@@ -140,7 +141,7 @@ assert two.guests == two.theoretical - 1
 
 # %% [markdown]
 # The thread does not say what the "other things" are, so the "about 180" has to be
-# reconstructed (`evtlib.capacity.ASSUMPTIONS`; the sources are listed in
+# reconstructed (`evtlib.studies.capacity.ASSUMPTIONS`; the sources are listed in
 # `docs/sources.md`). A Linux PV dom0 of 2013 binds about seven ports **per
 # vCPU** for itself (the timer and debug VIRQs and five IPIs), and one port for every
 # physical interrupt (PIRQ, MSI-X vector) and global VIRQ routed to it. With 16 dom0 vCPUs
@@ -163,7 +164,7 @@ assert dom0.reserved == capacity.GEORGE.reserved and george.guests == 180
 # many guests would a 32-bit dom0 serve with 3-level? With FIFO?
 
 # %%
-fig, guests_chart = plots.plot_guests(32, per_guest=4, reserved=dom0.reserved)
+fig, guests_chart = charts.plot_guests(32, per_guest=4, reserved=dom0.reserved)
 print(capacity.capacity_table(32, per_guest=4, reserved=dom0.reserved))
 for name in ("2l", "fifo"):
     share = dom0.reserved / guests_chart.of(name).max_ports
@@ -180,9 +181,9 @@ fig
 
 # %%
 for bits in (32, 64):
-    caps = plots.guests_data(bits, per_guest=4, reserved=dom0.reserved)
+    caps = charts.guests_data(bits, per_guest=4, reserved=dom0.reserved)
     print(f"{bits}-bit dom0: " + ", ".join(f"{c.label} {c.guests}" for c in caps.capacities))
-c64 = plots.guests_data(64, 4, dom0.reserved)
+c64 = charts.guests_data(64, 4, dom0.reserved)
 assert c64.of("3l").guests > c64.of("fifo").guests > c64.of("2l").guests
 assert c64.of("fifo").guests == guests_chart.of("fifo").guests
 
@@ -204,11 +205,11 @@ assert c64.of("fifo").guests == guests_chart.of("fifo").guests
 
 # %%
 print(capacity.calculator_text(word_bits=32, per_guest=4, vcpus=16, irqs=188))
-fig, static_chart = plots.plot_guests(32, 4, dom0.reserved)
+fig, static_chart = charts.plot_guests(32, 4, dom0.reserved)
 fig
 
 # %% tags=["nbval-ignore-output"]
-calculator = plots.CapacityCalculator(word_bits=32, per_guest=4, vcpus=16, irqs=188)
+calculator = sw.CapacityCalculator(word_bits=32, per_guest=4, vcpus=16, irqs=188)
 calculator
 
 # %% [markdown]

@@ -41,8 +41,8 @@
 # %matplotlib inline
 from IPython.display import HTML
 
-from evtlib import plots
-from evtlib import review as rv
+from evtlib.studies import policies as pol, review as rev
+from evtlib.views import charts, report_html as rhtml, reports, study_widgets as sw
 
 SEED = 2013
 
@@ -56,10 +56,10 @@ SEED = 2013
 # created long after the others (ports are handed out in creation order).
 
 # %%
-review = rv.run_review(SEED, guests=64, noisy_rate=0.15)
-print(rv.wrap("workload: " + review.workload))
+review = rev.run_review(SEED, guests=64, noisy_rate=0.15)
+print(reports.wrap("workload: " + review.workload))
 print()
-print(rv.policies_text(rv.POLICIES))
+print(reports.policies_text(pol.POLICIES))
 
 # %% [markdown]
 # ## 2. Predict, then read the table
@@ -72,7 +72,7 @@ print(rv.policies_text(rv.POLICIES))
 #    most **atomic** operations?
 
 # %%
-HTML(rv.review_html(review))
+HTML(rhtml.review_html(review))
 
 # %% [markdown]
 # Columns: waits are in ticks; p50/p99/max are over every delivery of the run; "timer
@@ -90,7 +90,7 @@ HTML(rv.review_html(review))
 # anyone can re-run it:
 
 # %%
-text = rv.review_text(review)
+text = reports.review_text(review)
 print(text)
 assert max(len(line) for line in text.splitlines()) <= 72
 
@@ -98,12 +98,12 @@ assert max(len(line) for line in text.splitlines()) <= 72
 # ## 4. What the numbers say
 #
 # The findings below are computed from the table (and printed as text you can paste
-# under it); `rv.check_findings` asserts each claim made below.
+# under it); `rev.check_findings` asserts each claim made below.
 
 # %%
-findings = rv.review_findings(review)
+findings = reports.review_findings(review)
 print(findings)
-rv.check_findings(review)   # raises AssertionError naming any claim below that fails
+rev.check_findings(review)   # raises AssertionError naming any claim below that fails
 
 # %% [markdown]
 # Read against the thread:
@@ -130,7 +130,7 @@ rv.check_findings(review)   # raises AssertionError naming any claim below that 
 #   sooner and unlucky ones later.
 
 # %%
-fig, bars = plots.plot_bars(rv.review_bars(review), log=False,
+fig, bars = charts.plot_bars(rev.review_bars(review), log=False,
                             title=f"Waits per policy: {review.guests} guests, noisy guest "
                             f"{review.noisy_rate:g}/tick, seed {SEED}")
 assert bars.values("timer's worst")[-1] == 0
@@ -144,16 +144,16 @@ fig
 # wait bounded?
 
 # %%
-noise = rv.noise_sweep(SEED, guests=64)
-print(plots.sweep_text(noise))
+noise = rev.noise_sweep(SEED, guests=64)
+print(charts.sweep_text(noise))
 assert noise.values("2l from-zero")[-1] > 10 * max(noise.values("2l resume"))
-assert all(max(noise.values(label)) < rv.HORIZON for label in noise.labels[1:])
+assert all(max(noise.values(label)) < rev.HORIZON for label in noise.labels[1:])
 print("\nspread of the worst wait (max - min over the noisy rates):")
 for label in noise.labels:
     spread = max(noise.values(label)) - min(noise.values(label))
     print(f"  {label:<17}{spread:>6}")
     assert spread <= 5 or label == "2l from-zero"
-fig, _ = plots.plot_sweep(noise, title="Worst wait of any port as the noisy guest grows")
+fig, _ = charts.plot_sweep(noise, title="Worst wait of any port as the noisy guest grows")
 fig
 
 # %% [markdown]
@@ -165,12 +165,12 @@ fig
 # the noise lasts. The full table at one of the noisy settings:
 
 # %%
-loud = rv.run_review(SEED, guests=64, noisy_rate=0.7)
-HTML(rv.review_html(loud))
+loud = rev.run_review(SEED, guests=64, noisy_rate=0.7)
+HTML(rhtml.review_html(loud))
 
 # %%
 starved = loud.column("starved")
-print(f"ports starved (waited > {rv.HORIZON} ticks):")
+print(f"ports starved (waited > {rev.HORIZON} ticks):")
 for label, n in starved.items():
     print(f"  {label:<17}{n:>6}")
 assert starved["2l from-zero"] > 0
@@ -185,7 +185,7 @@ assert all(n == 0 for label, n in starved.items() if label != "2l from-zero")
 # explorer starts on the noisy setting whose static table is right above.
 
 # %% tags=["nbval-ignore-output"]
-explorer = rv.ReviewExplorer(seed=SEED, guests=64, noisy_rate=0.7)
+explorer = sw.ReviewExplorer(seed=SEED, guests=64, noisy_rate=0.7)
 explorer
 
 # %% [markdown]

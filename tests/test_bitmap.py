@@ -1,10 +1,10 @@
-"""The local selector copies the resume scan walks (evtlib.bitmap)."""
+"""The local selector copies the resume scan walks (evtlib.abi.bitmap)."""
 
 import random
 
 import pytest
 
-from evtlib.bitmap import WordSet, WordSet2, bit_list, lowest_bit
+from evtlib.abi.bitmap import WordSet, WordSet2, bit_list, lowest_bit
 
 
 def test_lowest_bit_and_bit_list():

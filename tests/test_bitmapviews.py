@@ -1,4 +1,4 @@
-"""Views of 2-level/3-level state and of one upcall (evtlib.bitmapviews).
+"""Views of 2-level/3-level state and of one upcall (evtlib.views.bitmap).
 
 Figures are tested by their data: the cell-code arrays must say what the
 model's state says, and the highlighted cells must be the step's word/bit.
@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 import evtlib
-from evtlib import bitmapviews as bv
+from evtlib.views import bitmap as bv
 
 SEED = 20130327
 CANON = dict(pending=(3, 10, 70), masked=(), resume=(0, 8), reraise=(10,))

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 import evtlib
-from evtlib import capacity
-from evtlib.capacity import (ASSUMPTIONS, GEORGE, capacity_table, george_text,
+from evtlib.studies import capacity
+from evtlib.studies.capacity import (ASSUMPTIONS, GEORGE, capacity_table, george_text,
                              guests_per_dom0, max_ports)
 
 

@@ -14,10 +14,10 @@ import random
 import numpy as np
 import pytest
 
-from evtlib.capacity import ASSUMPTIONS, GEORGE, guests_per_dom0
-from evtlib.metrics import port_stats
+from evtlib.studies.capacity import ASSUMPTIONS, GEORGE, guests_per_dom0
+from evtlib.sim.metrics import port_stats
 from evtlib.sim import simulate
-from evtlib.workloads import Burst, Explicit, Flood, Mix, Timer, with_priority
+from evtlib.sim.workloads import Burst, Explicit, Flood, Mix, Timer, with_priority
 
 SEEDS = range(5)
 BITMAP = [("2l", 32), ("2l", 64), ("3l", 32), ("3l", 64)]

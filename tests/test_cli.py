@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from evtlib import cli
-from evtlib.trace import Trace
+from evtlib.sim.trace import Trace
 
 ROOT = Path(__file__).resolve().parent.parent
 

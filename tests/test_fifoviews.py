@@ -1,4 +1,4 @@
-"""Tests of evtlib.fifoviews: decoded words, queue views, scripts, renderings, widgets.
+"""Tests of evtlib.views.fifo: decoded words, queue views, scripts, renderings, widgets.
 
 Figures are tested by the data they drew: the bit labels and values of the event word,
 the queue drawing's boxes, arrows and pointers against the model's own links, HEAD and
@@ -15,8 +15,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import evtlib
-from evtlib import fifoviews as fv
-from evtlib.fifo import LINK_MASK, QUEUES
+from evtlib.views import fifo as fv
+from evtlib.abi.fifo import LINK_MASK, QUEUES
 
 EV_P, EV_M, EV_L, EV_B = 1 << 31, 1 << 30, 1 << 29, 1 << 28
 

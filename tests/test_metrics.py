@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from evtlib.metrics import (fairness, jain, latencies, longest_wait, metrics_table,
+from evtlib.sim.metrics import (fairness, jain, latencies, longest_wait, metrics_table,
                             overall, percentile, port_stats, port_table, report,
                             scan_cost, starved_ports)
 from evtlib.sim import simulate
-from evtlib.trace import (DeliverEvent, RaiseEvent, Trace, TraceConfig, TraceSummary,
+from evtlib.sim.trace import (DeliverEvent, RaiseEvent, Trace, TraceConfig, TraceSummary,
                           UpcallEvent)
-from evtlib.workloads import Explicit, Flood, Guests, preset
+from evtlib.sim.workloads import Explicit, Flood, Guests, preset
 
 
 def make_trace(events, waiting=(), classes=(), ticks=100, horizon=10, end=None,

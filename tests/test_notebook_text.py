@@ -3,7 +3,7 @@
 The project promises plain text that pastes into a mailing-list reply: each
 line of every stream output and every ``text/plain`` result stored in
 ``notebooks/*.ipynb`` is at most 72 columns, the widgets' plain-text
-fallback (:data:`evtlib.widgets.STATIC_TEXT`) included. Only matplotlib's
+fallback (:data:`evtlib.views.widgets.STATIC_TEXT`) included. Only matplotlib's
 ``<Figure size ...>`` repr of a figure that is also stored as an image is
 exempt: it is not meant to be read as text.
 """
@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from evtlib.widgets import STATIC_TEXT
+from evtlib.views.widgets import STATIC_TEXT
 
 WIDTH = 72
 NOTEBOOKS = sorted((Path(__file__).resolve().parent.parent / "notebooks").glob("*.ipynb"))

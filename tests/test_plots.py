@@ -1,13 +1,14 @@
-"""evtlib.plots: every chart returns the data it drew; the data comes from the models."""
+"""evtlib.views.charts: every chart returns the data it drew; the data comes from the models."""
 
 from __future__ import annotations
 
 import pytest
 
 import evtlib
-from evtlib import capacity, plots
+from evtlib.studies import capacity, series
+from evtlib.views import charts, study_widgets as sw
 from evtlib.sim import simulate
-from evtlib.workloads import Explicit
+from evtlib.sim.workloads import Explicit
 
 
 def bar_heights(ax):
@@ -16,7 +17,7 @@ def bar_heights(ax):
 
 # ------------------------------------------------------------------ limits
 def test_limits_data_is_read_off_the_models():
-    data = plots.limits_data()
+    data = charts.limits_data()
     assert data.schemes == tuple(evtlib.SCHEMES)
     for row in evtlib.limits():
         assert data.value(row.scheme, row.word_bits) == row.max_ports
@@ -25,7 +26,7 @@ def test_limits_data_is_read_off_the_models():
 
 
 def test_plot_limits_draws_its_data():
-    fig, data = plots.plot_limits()
+    fig, data = charts.plot_limits()
     ax = fig.axes[0]
     assert ax.get_yscale() == "log"
     assert bar_heights(ax) == [v for row in data.ports for v in row]
@@ -33,13 +34,13 @@ def test_plot_limits_draws_its_data():
 
 
 def test_memory_data_and_chart():
-    fig, data = plots.plot_memory()
+    fig, data = charts.plot_memory()
     for row in evtlib.limits():
         assert data.value(row.scheme, row.word_bits) == row.shared_bytes
         assert data.value(row.scheme, row.word_bits, "per_vcpu") == row.per_vcpu_bytes
     # FIFO: one 32-bit event word per port; bitmaps: 2 bits (PENDING, MASK) per port
-    assert data.value("fifo", 64) == 4 * plots.limits_data().value("fifo", 64)
-    assert data.value("2l", 64) * 8 == 2 * plots.limits_data().value("2l", 64)
+    assert data.value("fifo", 64) == 4 * charts.limits_data().value("fifo", 64)
+    assert data.value("2l", 64) * 8 == 2 * charts.limits_data().value("2l", 64)
     left, right = fig.axes
     assert bar_heights(left) == [v for row in data.shared for v in row]
     assert bar_heights(right) == [v for row in data.per_vcpu for v in row]
@@ -47,9 +48,9 @@ def test_memory_data_and_chart():
 
 # -------------------------------------------------------- guests per dom0
 def test_guests_chart_reproduces_the_thread():
-    fig, data = plots.plot_guests(32, per_guest=4, reserved=0)
+    fig, data = charts.plot_guests(32, per_guest=4, reserved=0)
     assert data.of("2l").theoretical == 256
-    fig, data = plots.plot_guests(32, per_guest=4, reserved=capacity.GEORGE.reserved)
+    fig, data = charts.plot_guests(32, per_guest=4, reserved=capacity.GEORGE.reserved)
     assert data.of("2l").guests == 180
     assert data.guests == tuple(capacity.guests_per_dom0(s, 32, 4, 300).guests
                                 for s in evtlib.SCHEMES)
@@ -59,24 +60,24 @@ def test_guests_chart_reproduces_the_thread():
 
 
 def test_calculator_arithmetic_is_capacitys():
-    """The widget's arithmetic lives in evtlib.capacity; plots re-exports it."""
-    assert plots.dom0_reserved is capacity.dom0_reserved
-    assert plots.calculator_text is capacity.calculator_text
-    assert (plots.DOM0_VCPUS, plots.DOM0_IRQS) == (capacity.DOM0_VCPUS, capacity.DOM0_IRQS)
+    """The calculator widget shows evtlib.studies.capacity's arithmetic, not a copy."""
+    assert sw.dom0_reserved is capacity.dom0_reserved
+    assert sw.calculator_text is capacity.calculator_text
+    assert (sw.DOM0_VCPUS, sw.DOM0_IRQS) == (capacity.DOM0_VCPUS, capacity.DOM0_IRQS)
 
 
 def test_every_calculator_setting_is_valid():
     """The widest settings the controls offer still leave guests on the smallest scheme."""
-    worst = capacity.dom0_reserved(plots.DOM0_VCPUS[1], plots.DOM0_IRQS[1])
-    data = plots.guests_data(32, plots.PER_GUEST[1], worst.reserved)
+    worst = capacity.dom0_reserved(capacity.DOM0_VCPUS[1], capacity.DOM0_IRQS[1])
+    data = charts.guests_data(32, charts.PER_GUEST[1], worst.reserved)
     assert min(data.guests) > 0
 
 
 def test_capacity_calculator_redraws_on_every_control():
-    calc = plots.CapacityCalculator()
-    assert (calc.per_guest.min, calc.per_guest.max) == plots.PER_GUEST
-    assert (calc.vcpus.min, calc.vcpus.max) == plots.DOM0_VCPUS
-    assert (calc.irqs.min, calc.irqs.max) == plots.DOM0_IRQS
+    calc = sw.CapacityCalculator()
+    assert (calc.per_guest.min, calc.per_guest.max) == charts.PER_GUEST
+    assert (calc.vcpus.min, calc.vcpus.max) == capacity.DOM0_VCPUS
+    assert (calc.irqs.min, calc.irqs.max) == capacity.DOM0_IRQS
     assert [v for _, v in calc.word.options] == [32, 64]
     assert "= 180 guests" in calc.text.value
     assert len(calc.figure.outputs) == 1
@@ -95,12 +96,12 @@ def test_capacity_calculator_redraws_on_every_control():
 def test_figure_png_and_show_figure():
     import ipywidgets as widgets
 
-    fig, _ = plots.plot_limits()
-    png = plots.figure_png(fig)
+    fig, _ = charts.plot_limits()
+    png = charts.figure_png(fig)
     assert png[:8] == b"\x89PNG\r\n\x1a\n"
     out = widgets.Output()
-    plots.show_figure(out, fig)
-    plots.show_figure(out, fig)
+    charts.show_figure(out, fig)
+    charts.show_figure(out, fig)
     assert len(out.outputs) == 1 and out.outputs[0]["output_type"] == "display_data"
 
 
@@ -113,64 +114,64 @@ def two_runs():
 
 def test_port_waits_are_the_longest_waits():
     traces = two_runs()
-    data = plots.port_waits(traces, marks={70: "seventy"})
+    data = series.port_waits(traces, marks={70: "seventy"})
     assert data.labels == ("resume", "fifo") and data.ports == (5, 70)
     assert data.classes == ("x", "x")
     # both deliver 5 at tick 0, then 70 at tick 1 (waited 1); 5 again at 3 (0)
     assert data.of("resume", 70) == 1 and data.of("fifo", 5) == 0
     assert data.worst("resume") == 1
     assert data.marks == ((70, "seventy"),)
-    only = plots.port_waits(traces, ports=[5, 99])
+    only = series.port_waits(traces, ports=[5, 99])
     assert only.waits == ((0, None), (0, None))
     with pytest.raises(ValueError, match="at least one trace"):
-        plots.port_waits({})
+        series.port_waits({})
 
 
 def test_plot_port_waits_draws_its_data():
-    fig, data = plots.plot_port_waits(two_runs(), marks={70: "x"})
+    fig, data = charts.plot_port_waits(two_runs(), marks={70: "x"})
     ax = fig.axes[0]
     assert ax.get_yscale() == "symlog"
     for i, coll in enumerate(ax.collections):
         pts = [tuple(map(int, p)) for p in coll.get_offsets()]
         assert pts == [(p, w) for p, w in zip(data.ports, data.waits[i]) if w is not None]
-    _, data2 = plots.plot_port_waits(data, marks={5: "five"})
+    _, data2 = charts.plot_port_waits(data, marks={5: "five"})
     assert data2.marks == ((5, "five"),) and data2.waits == data.waits
 
 
 def sweep():
-    return plots.Sweep((1, 2, 4), "busy", "wait", (("a", (0, 1, 2)), ("b", (5, 5, 9))))
+    return series.Sweep((1, 2, 4), "busy", "wait", (("a", (0, 1, 2)), ("b", (5, 5, 9))))
 
 
 def test_plot_sweep_draws_its_data():
-    fig, data = plots.plot_sweep(sweep(), title="t")
+    fig, data = charts.plot_sweep(sweep(), title="t")
     ax = fig.axes[0]
     assert [list(line.get_ydata()) for line in ax.get_lines()] == [[0, 1, 2], [5, 5, 9]]
     assert [t.get_text() for t in ax.get_xticklabels()] == ["1", "2", "4"]
     assert data.values("b") == (5, 5, 9) and data.labels == ("a", "b")
-    fig, _ = plots.plot_sweep(sweep(), log=False)
+    fig, _ = charts.plot_sweep(sweep(), log=False)
     assert fig.axes[0].get_yscale() == "linear"
 
 
 def test_sweep_text():
-    text = plots.sweep_text(sweep())
+    text = charts.sweep_text(sweep())
     lines = text.splitlines()
     assert lines[0] == "wait; columns: busy"
     assert lines[2].split() == ["a", "0", "1", "2"]
     assert max(map(len, lines)) <= 72
-    wide = plots.Sweep(tuple(range(30)), "x", "y", (("a", tuple(range(30))),))
+    wide = series.Sweep(tuple(range(30)), "x", "y", (("a", tuple(range(30))),))
     with pytest.raises(ValueError, match="does not fit in 72 columns"):
-        plots.sweep_text(wide)
-    floats = plots.Sweep((1,), "x", "y", (("a", (0.5,)), ("b", (None,))))
-    assert plots.sweep_text(floats).splitlines()[-2:] == [
+        charts.sweep_text(wide)
+    floats = series.Sweep((1,), "x", "y", (("a", (0.5,)), ("b", (None,))))
+    assert charts.sweep_text(floats).splitlines()[-2:] == [
         "a" + " " * 17 + " 0.50", "b" + " " * 17 + "    -"]
 
 
 def test_plot_bars_draws_its_data():
-    bars = plots.Bars(("p", "q"), (("one", (3, 0)), ("two", (7, None))), "ticks")
-    fig, data = plots.plot_bars(bars, log=False)
+    bars = series.Bars(("p", "q"), (("one", (3, 0)), ("two", (7, None))), "ticks")
+    fig, data = charts.plot_bars(bars, log=False)
     ax = fig.axes[0]
     assert bar_heights(ax) == [3, 0, 7, 0]
     assert ax.get_ylabel() == "ticks"
     assert data.values("two") == (7, None)
-    fig, _ = plots.plot_bars(bars)
+    fig, _ = charts.plot_bars(bars)
     assert fig.axes[0].get_yscale() == "symlog"

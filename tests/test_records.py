@@ -1,11 +1,11 @@
-"""Immutable records and cost counters (evtlib.records)."""
+"""Immutable records and cost counters (evtlib.abi.records)."""
 
 import dataclasses
 
 import pytest
 
 import evtlib
-from evtlib.records import Counters
+from evtlib.abi.records import Counters
 
 
 def test_snapshot_and_step_are_frozen():

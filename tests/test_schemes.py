@@ -1,4 +1,4 @@
-"""The registry of schemes (evtlib.schemes)."""
+"""The registry of schemes (evtlib.abi.schemes)."""
 
 import pytest
 

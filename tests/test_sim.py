@@ -8,8 +8,8 @@ from hypothesis import strategies as st
 
 import evtlib
 from evtlib.sim import DEFAULT_HORIZON, resolve_scheme, schedule, simulate
-from evtlib.trace import DeliverEvent, RaiseEvent, UpcallEvent
-from evtlib.workloads import (Explicit, Flood, FromGenerator, Guests, Mix, Periodic,
+from evtlib.sim.trace import DeliverEvent, RaiseEvent, UpcallEvent
+from evtlib.sim.workloads import (Explicit, Flood, FromGenerator, Guests, Mix, Periodic,
                               Poisson, Timer, preset, with_priority)
 
 SCHEMES = [("2l", {"word_bits": 32}), ("2l", {"word_bits": 64, "scan": "from-zero"}),

@@ -1,7 +1,7 @@
-"""Plain-text dumps (evtlib.text): <= 72 columns, and they say what the state is."""
+"""Plain-text dumps (evtlib.abi.dumps): <= 72 columns, and they say what the state is."""
 
 import evtlib
-from evtlib.text import flags, port_list
+from evtlib.abi.dumps import flags, port_list
 
 
 def test_port_list_wraps_under_label():
@@ -45,7 +45,7 @@ def test_fifo_dump_shows_queue_chain():
 
 
 def test_flags_letters():
-    from evtlib.fifo import BUSY, L, M, P
+    from evtlib.abi.fifo import BUSY, L, M, P
     assert flags(P | L) == "P.L."
     assert flags(M | BUSY) == ".M.B"
     assert flags(0) == "...."

@@ -10,9 +10,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from evtlib.sim import simulate
-from evtlib.trace import (FORMAT, VERSION, DeliverEvent, RaiseEvent, Trace,
+from evtlib.sim.trace import (FORMAT, VERSION, DeliverEvent, RaiseEvent, Trace,
                           TraceFormatError)
-from evtlib.workloads import Explicit, Flood, preset, with_priority
+from evtlib.sim.workloads import Explicit, Flood, preset, with_priority
 
 
 @pytest.fixture(scope="module")
@@ -95,7 +95,7 @@ def test_round_trip_keeps_none_and_stops(tmp_path):
     s = evtlib.make_scheme("fifo")
     s.clear_pending(3)
     s.upcall_limit = 5
-    from evtlib.workloads import FromGenerator
+    from evtlib.sim.workloads import FromGenerator
     w = FromGenerator(lambda ticks, rng: [(0, 1)], on_deliver=lambda p, t: [(t, p)])
     t = simulate(s, w, ticks=5, seed=0, handler_time=0)
     assert t.summary.stopped

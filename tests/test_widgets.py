@@ -1,9 +1,9 @@
-"""The step-through widget (evtlib.widgets): logic only; the browser tests drive it live."""
+"""The step-through widget (evtlib.views.widgets): logic only; the browser tests drive it live."""
 
 import pytest
 
 import evtlib
-from evtlib.widgets import SPEEDS, Stepper
+from evtlib.views.widgets import SPEEDS, Stepper
 
 
 def one_upcall_steps():
@@ -73,7 +73,7 @@ def test_set_frames_replaces_the_walk_in_place():
 
 def test_static_fallback_is_a_sentence_not_a_repr():
     """Where no kernel runs the widget (GitHub, HTML export) text/plain is what shows."""
-    from evtlib.widgets import STATIC_TEXT
+    from evtlib.views.widgets import STATIC_TEXT
     st = Stepper(one_upcall_steps(), str)
     bundle = st._repr_mimebundle_()
     assert bundle["text/plain"] == STATIC_TEXT and "VBox" not in bundle["text/plain"]

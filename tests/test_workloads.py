@@ -7,7 +7,7 @@ import pytest
 
 from evtlib.sim import schedule
 from evtlib.sim import simulate
-from evtlib.workloads import (DEVICES, PRESETS, Burst, Explicit, Flood, FromGenerator,
+from evtlib.sim.workloads import (DEVICES, PRESETS, Burst, Explicit, Flood, FromGenerator,
                               Guests, Mix, Periodic, Poisson, PortSpec, Timer, Workload,
                               preset, with_priority)
 

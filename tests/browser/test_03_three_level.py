@@ -1,6 +1,6 @@
 """Notebook 03 in a real JupyterLab: Run All, then drive the stepper and the 3-level explorer.
 
-Expected texts come from the model (evtlib.bitmapviews.upcall_frames with the
+Expected texts come from the model (evtlib.views.bitmap.upcall_frames with the
 notebook's arguments).
 """
 
@@ -11,7 +11,7 @@ import re
 import pytest
 from lab import click, open_and_run, press_slider, text_of, wait_for_text, wait_one
 
-from evtlib import bitmapviews as bv
+from evtlib.views import bitmap as bv
 
 pytestmark = pytest.mark.browser
 

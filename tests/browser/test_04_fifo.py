@@ -1,6 +1,6 @@
 """04-fifo in a real JupyterLab: Run All, then drive both steppers and the scenario explorer.
 
-The expected step counts and sentences come from the model (evtlib.fifoviews), so the test
+The expected step counts and sentences come from the model (evtlib.views.fifo), so the test
 checks that the page shows what the package computed, step by step.
 """
 
@@ -10,7 +10,7 @@ import re
 
 import pytest
 
-from evtlib import fifoviews as fv
+from evtlib.views import fifo as fv
 from lab import click, open_and_run, press_slider, text_of, wait_for_text, widget
 
 pytestmark = pytest.mark.browser

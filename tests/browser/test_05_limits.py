@@ -1,6 +1,6 @@
 """05-limits-and-capacity in a real JupyterLab: Run All, then drive the guests-per-dom0
 calculator (sliders and the word-size dropdown) and check the arithmetic and the chart
-it shows. Expected texts come from evtlib.plots.calculator_text, so the page must show
+it shows. Expected texts come from evtlib.studies.capacity.calculator_text, so the page must show
 what the package computes."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 from lab import image_src, open_and_run, press_slider, wait_for_text, widget
 
-from evtlib import plots
+from evtlib.studies import capacity
 
 pytestmark = pytest.mark.browser
 
@@ -35,12 +35,12 @@ def test_capacity_calculator(page):
 
     # starts on the reconstruction of the thread's "about 180"
     start = wait_for_text(page, TEXT, lambda t: "= 180 guests" in t)
-    assert start.strip() == plots.calculator_text(32, 4, 16, 188).strip()
+    assert start.strip() == capacity.calculator_text(32, 4, 16, 188).strip()
     chart0 = figure_src(page)
 
     # one more dom0 port per guest: 2-level drops, the text shows the new arithmetic
     press_slider(page, ".evt-capacity .evt-cap-per-guest", "ArrowRight")
-    expected = plots.calculator_text(32, 5, 16, 188)
+    expected = capacity.calculator_text(32, 5, 16, 188)
     text = wait_for_text(page, TEXT, lambda t: "5 port(s) per guest" in t)
     assert text.strip() == expected.strip()
     assert practical(text, "2-level") == "practical    (1024 - 1 - 300) // 5 = 723 // 5 = 144 guests"
@@ -49,19 +49,19 @@ def test_capacity_calculator(page):
     # fewer dom0 vCPUs: the reservation shrinks by 7 ports per vCPU
     press_slider(page, ".evt-capacity .evt-cap-vcpus", "ArrowLeft", "ArrowLeft")
     text = wait_for_text(page, TEXT, lambda t: "14 vCPUs x 7" in t)
-    assert text.strip() == plots.calculator_text(32, 5, 14, 188).strip()
+    assert text.strip() == capacity.calculator_text(32, 5, 14, 188).strip()
     chart2 = figure_src(page, other=chart1)
 
     # no physical IRQs at all
     press_slider(page, ".evt-capacity .evt-cap-irqs", "Home")
     text = wait_for_text(page, TEXT, lambda t: "+ 0 IRQs/VIRQs = 98" in t)
-    assert text.strip() == plots.calculator_text(32, 5, 14, 0).strip()
+    assert text.strip() == capacity.calculator_text(32, 5, 14, 0).strip()
     chart3 = figure_src(page, other=chart2)
 
     # a 64-bit dom0: 2-level gets 4096 ports, FIFO does not change
     widget(page, ".evt-capacity .evt-cap-word select").select_option(label="64-bit dom0")
     text = wait_for_text(page, TEXT, lambda t: t.startswith("64-bit dom0"))
-    assert text.strip() == plots.calculator_text(64, 5, 14, 0).strip()
-    assert practical(text, "FIFO") == practical(plots.calculator_text(32, 5, 14, 0), "FIFO")
+    assert text.strip() == capacity.calculator_text(64, 5, 14, 0).strip()
+    assert practical(text, "FIFO") == practical(capacity.calculator_text(32, 5, 14, 0), "FIFO")
     figure_src(page, other=chart3)
 

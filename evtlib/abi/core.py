@@ -340,6 +340,20 @@ class EventChannels:
                     f"the upcall handler"))
             return []
         delivered: list[int] = []
+        deliver = self._deliverer(vcpu, handler, delivered)
+        self._in_upcall = vcpu
+        counters.upcalls += 1
+        if self._steps is not None:
+            self._record("upcall", vcpu, None, why=f"Xen enters vCPU {vcpu}'s upcall handler")
+        try:
+            self._passes(vcpu, deliver)
+        finally:
+            self._in_upcall = None
+            counters.deliveries += len(delivered)
+        return delivered
+
+    def _deliverer(self, vcpu: int, handler: Handler, delivered: list[int]) -> Deliver:
+        """The ``deliver(port, why)`` the ABI's ``handle_events`` calls: ack, then handler."""
         limit = self.upcall_limit
         ack = self.clear_pending_bit
 
@@ -359,31 +373,27 @@ class EventChannels:
             if handler is not None:
                 handler(port)
 
-        self._in_upcall = vcpu
-        counters.upcalls += 1
-        if self._steps is not None:
-            self._record("upcall", vcpu, None, why=f"Xen enters vCPU {vcpu}'s upcall handler")
-        try:
-            while True:
-                # Cleared before looking at any selector or READY: a raise during
-                # the pass sets it again and buys another pass.
-                self._upcall_flag[vcpu] = False
-                counters.writes += 1
-                counters.passes += 1
-                if self._steps is not None:
-                    self._record("flag-clear", vcpu, None, why=(
-                        f"clear upcall_pending of vCPU {vcpu}, then look for events"))
-                self.handle_events(vcpu, deliver)
-                counters.reads += 1
-                if not self._upcall_flag[vcpu]:
-                    break
-                if self._steps is not None:
-                    self._record("again", vcpu, None, why=(
-                        "upcall_pending was set again during the pass: loop once more"))
-        finally:
-            self._in_upcall = None
-            counters.deliveries += len(delivered)
-        return delivered
+        return deliver
+
+    def _passes(self, vcpu: int, deliver: Deliver) -> None:
+        """The body of ``__xen_evtchn_do_upcall``: passes while Xen sets the flag again."""
+        counters = self.counters
+        while True:
+            # Cleared before looking at any selector or READY: a raise during
+            # the pass sets it again and buys another pass.
+            self._upcall_flag[vcpu] = False
+            counters.writes += 1
+            counters.passes += 1
+            if self._steps is not None:
+                self._record("flag-clear", vcpu, None, why=(
+                    f"clear upcall_pending of vCPU {vcpu}, then look for events"))
+            self.handle_events(vcpu, deliver)
+            counters.reads += 1
+            if not self._upcall_flag[vcpu]:
+                break
+            if self._steps is not None:
+                self._record("again", vcpu, None, why=(
+                    "upcall_pending was set again during the pass: loop once more"))
 
     # ------------------------------------------------------------ reporting
     def describe(self) -> str:

@@ -14,6 +14,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 from .core import Deliver, EventChannels, check_choice, check_int
+from .dumps import dump_bitmap
 from .records import Snapshot
 
 SCANS = ("resume", "from-zero")
@@ -386,5 +387,4 @@ class BitmapScheme(EventChannels):
                         per_vcpu, self._settings())
 
     def dump(self) -> str:
-        from .text import dump_bitmap
         return dump_bitmap(self)

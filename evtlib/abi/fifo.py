@@ -24,15 +24,11 @@ from array import array
 import numpy as np
 
 from .core import Deliver, EventChannels, check_int
+from .dumps import dump_fifo
+from .fifoword import (BUSY, CONTROL_BLOCK_BYTES, LINK_BITS, LINK_MASK, NR_CHANNELS,  # noqa: F401
+                       PRIORITY_DEFAULT, QUEUES, L, M, P)
 from .records import Snapshot
 
-P, M, L, BUSY = 1 << 31, 1 << 30, 1 << 29, 1 << 28
-LINK_BITS = 17
-LINK_MASK = (1 << LINK_BITS) - 1
-NR_CHANNELS = 1 << LINK_BITS
-QUEUES = 16
-PRIORITY_DEFAULT = 7
-CONTROL_BLOCK_BYTES = 4 + 4 + 4 * QUEUES
 
 
 class Fifo(EventChannels):
@@ -90,34 +86,7 @@ class Fifo(EventChannels):
             c.atomics += 1
             if not word[port] & L:
                 word[port] |= L
-                old_v, old_p = self._lastq.get(port, (0, 0))
-                c.reads += 1
-                # Old-tail rule: this port was the last one linked on its old
-                # queue and has been consumed since, so that queue is empty.
-                if self._tail[old_v][old_p] == port:
-                    self._tail[old_v][old_p] = 0
-                    if rec:
-                        self._record("old-tail", old_v, port, (old_v, old_p), 0,
-                                     f"port {port} was the tail of queue {old_p} of "
-                                     f"vCPU {old_v}: reset that tail to 0")
-                if (old_v, old_p) != (vcpu, prio):
-                    self._set_lastq(port, vcpu, prio)
-                linked = False
-                tail = self._tail[vcpu][prio]
-                if tail:
-                    linked = self._try_set_link(tail, port)
-                if not linked:
-                    c.writes += 1
-                    self._head[vcpu][prio] = port
-                    if rec:
-                        self._record("head", vcpu, port, (vcpu, prio), port,
-                                     f"queue {prio} of vCPU {vcpu} is empty: Xen "
-                                     f"writes HEAD[{prio}] = {port}")
-                self._tail[vcpu][prio] = port
-                if rec:
-                    self._record("tail", vcpu, port, (vcpu, prio), port,
-                                 f"Xen's private tail of queue {prio} of vCPU "
-                                 f"{vcpu} is now port {port}")
+                linked = self._link(vcpu, prio, port, rec)
             elif rec:
                 self._record("linked", vcpu, port, (vcpu, prio), word[port],
                              f"port {port} is still LINKED: it keeps its place "
@@ -137,6 +106,43 @@ class Fifo(EventChannels):
                                  f"Xen sets READY bit {prio} of vCPU {vcpu}")
                 self._mark_events_pending(vcpu)
         return not was_pending
+
+    def _link(self, vcpu: int, prio: int, port: int, rec: bool) -> bool:
+        """Append ``port`` (L just set) to queue ``prio`` of ``vcpu``.
+
+        Returns True when it was linked behind a tail (no READY needed) and
+        False when it became the new HEAD.
+        """
+        c = self.counters
+        old_v, old_p = self._lastq.get(port, (0, 0))
+        c.reads += 1
+        # Old-tail rule: this port was the last one linked on its old
+        # queue and has been consumed since, so that queue is empty.
+        if self._tail[old_v][old_p] == port:
+            self._tail[old_v][old_p] = 0
+            if rec:
+                self._record("old-tail", old_v, port, (old_v, old_p), 0,
+                             f"port {port} was the tail of queue {old_p} of "
+                             f"vCPU {old_v}: reset that tail to 0")
+        if (old_v, old_p) != (vcpu, prio):
+            self._set_lastq(port, vcpu, prio)
+        linked = False
+        tail = self._tail[vcpu][prio]
+        if tail:
+            linked = self._try_set_link(tail, port)
+        if not linked:
+            c.writes += 1
+            self._head[vcpu][prio] = port
+            if rec:
+                self._record("head", vcpu, port, (vcpu, prio), port,
+                             f"queue {prio} of vCPU {vcpu} is empty: Xen "
+                             f"writes HEAD[{prio}] = {port}")
+        self._tail[vcpu][prio] = port
+        if rec:
+            self._record("tail", vcpu, port, (vcpu, prio), port,
+                         f"Xen's private tail of queue {prio} of vCPU "
+                         f"{vcpu} is now port {port}")
+        return linked
 
     def _try_set_link(self, tail: int, port: int) -> bool:
         """cmpxchg LINK into the tail's word; fails if the tail was dequeued."""
@@ -364,5 +370,4 @@ class Fifo(EventChannels):
                         per_vcpu, settings)
 
     def dump(self) -> str:
-        from .text import dump_fifo
         return dump_fifo(self)

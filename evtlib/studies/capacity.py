@@ -24,8 +24,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .core import check_int
-from .schemes import SCHEMES
+from ..abi.core import check_int
+from ..abi.schemes import SCHEMES
 
 WORD_BITS = (32, 64)
 

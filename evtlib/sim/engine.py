@@ -52,8 +52,8 @@ from typing import Callable, Iterable, Mapping
 
 import numpy as np
 
-from .core import EventChannels, UpcallLimitError, check_int
-from .schemes import SCHEMES, make_scheme
+from ..abi.core import EventChannels, UpcallLimitError, check_int
+from ..abi.schemes import SCHEMES, make_scheme
 from .trace import (DeliverEvent, RaiseEvent, Trace, TraceConfig, TraceSummary,
                     UpcallEvent)
 from .workloads import Workload, as_workload
@@ -356,19 +356,8 @@ def simulate(scheme, workload: Workload, *, ticks: int, seed: int,
     horizon = check_int(horizon, "horizon", 0)
     if progress is not None and not callable(progress):
         raise TypeError(f"progress must be callable or None, got {progress!r}")
-    port_time = {}
-    for p, t in dict(port_handler_time or {}).items():
-        port_time[_port(s, p, "port_handler_time")] = check_int(
-            t, f"handler time of port {p}", 0)
+    port_time = _port_times(s, workload, handler_time, port_handler_time)
     options = tuple((str(k), str(v)) for k, v in options)
-
-    # Zero-time handlers of on-handle ports would re-raise without end.
-    hooked = workload.hooked_ports() or frozenset()
-    for p in sorted(hooked):
-        if port_time.get(p, handler_time) == 0:
-            raise ValueError(f"port {p} is re-raised whenever it is handled, so its "
-                             f"handler time must be >= 1 tick (got 0): otherwise "
-                             f"the clock never moves")
 
     sched = schedule(workload, ticks, seed, s)
     specs = _apply_specs(s, workload)
@@ -390,9 +379,36 @@ def simulate(scheme, workload: Workload, *, ticks: int, seed: int,
     if record and not was_recording:
         s.record(False)
 
+    config = _config(s, workload, run, specs, seed=seed, ticks=ticks,
+                     handler_time=handler_time, horizon=horizon, port_time=port_time,
+                     options=options)
+    return Trace(config, tuple(run.events), _summary(run, ticks), steps)
+
+
+def _port_times(s, workload: Workload, handler_time: int,
+                port_handler_time: Mapping[int, int] | None) -> dict[int, int]:
+    """Checked per-port handler times; refuses a zero time for a re-raised port."""
+    port_time = {}
+    for p, t in dict(port_handler_time or {}).items():
+        port_time[_port(s, p, "port_handler_time")] = check_int(
+            t, f"handler time of port {p}", 0)
+    # Zero-time handlers of on-handle ports would re-raise without end.
+    hooked = workload.hooked_ports() or frozenset()
+    for p in sorted(hooked):
+        if port_time.get(p, handler_time) == 0:
+            raise ValueError(f"port {p} is re-raised whenever it is handled, so its "
+                             f"handler time must be >= 1 tick (got 0): otherwise "
+                             f"the clock never moves")
+    return port_time
+
+
+def _config(s, workload: Workload, run: "_Run", specs: list, *, seed: int, ticks: int,
+            handler_time: int, horizon: int, port_time: dict,
+            options: tuple) -> TraceConfig:
+    """The trace header: the model, the workload and every option of the run."""
     ports = sorted({e.port for e in run.events if type(e) is not UpcallEvent})
     classes = tuple((p, workload.port_class(p) or "other") for p in ports)
-    config = TraceConfig(
+    return TraceConfig(
         scheme=s.name, describe=s.describe(), word_bits=s.word_bits, scan=s.scan,
         timer_first=bool(s.timer_first), vcpus=s.vcpus, max_ports=s.max_ports,
         seed=seed, workload=workload.describe(), ticks=ticks,
@@ -405,8 +421,12 @@ def simulate(scheme, workload: Workload, *, ticks: int, seed: int,
         bindings=tuple((p, sp.vcpu) for p, sp in specs
                        if sp.vcpu and not sp.timer),
         options=options)
+
+
+def _summary(run: "_Run", ticks: int) -> TraceSummary:
+    """The run's totals: raises, deliveries, what was left waiting, costs."""
     ups = [e for e in run.events if type(e) is UpcallEvent]
-    summary = TraceSummary(
+    return TraceSummary(
         raises=run.raises, merged=run.merged, deliveries=run.delivered,
         upcalls=len(ups), end=max(ticks, run.last_end),
         waiting=tuple(sorted((p, t) for p, q in run.waiting.items() for t in q)),
@@ -414,7 +434,6 @@ def simulate(scheme, workload: Workload, *, ticks: int, seed: int,
         xen_reads=run.xen[0], xen_writes=run.xen[1], xen_atomics=run.xen[2],
         guest_reads=sum(u.reads for u in ups), guest_writes=sum(u.writes for u in ups),
         guest_atomics=sum(u.atomics for u in ups), passes=sum(u.passes for u in ups))
-    return Trace(config, tuple(run.events), summary, steps)
 
 
 def _apply_specs(s, workload: Workload) -> list:

@@ -8,39 +8,27 @@ built without pyplot (nothing is left open, nothing is shown twice).
 * Limits (notebook 05): :func:`plot_limits` (ports per scheme and guest word
   size, log scale), :func:`plot_memory` (shared memory per domain and per
   vCPU at that limit), :func:`plot_guests` (guests per dom0). All numbers come
-  from :func:`evtlib.limits` and :mod:`evtlib.capacity`, never typed in.
-* The guests-per-dom0 calculator widget :class:`CapacityCalculator`. Its
-  arithmetic lives in :mod:`evtlib.capacity` (:func:`~evtlib.capacity.dom0_reserved`,
-  :func:`~evtlib.capacity.calculator_text`); both names are re-exported here.
-* Latency (notebooks 02 and 06): :func:`port_waits` / :func:`plot_port_waits`
-  (each port's worst wait under several policies) and :func:`plot_sweep`
-  (one number per policy against a parameter).
+  from :func:`evtlib.limits` and :mod:`evtlib.studies.capacity`, never typed in.
+* Latency (notebooks 02 and 06): :func:`plot_port_waits` (each port's worst
+  wait under several policies), :func:`plot_sweep` (one number per policy
+  against a parameter) and :func:`plot_bars`; their data records live in
+  :mod:`evtlib.studies.series`.
+
+The guests-per-dom0 calculator widget is in :mod:`evtlib.views.study_widgets`.
 """
 
 from __future__ import annotations
 
 import base64
-import html
 import io
 import textwrap
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 
-from .capacity import (  # noqa: F401  (re-exported: the calculator's arithmetic)
-    DOM0_IRQS,
-    DOM0_PORTS_PER_VCPU,
-    DOM0_VCPUS,
-    Capacity,
-    Dom0,
-    calculator_text,
-    dom0_reserved,
-    guests_per_dom0,
-)
-from .limits import limits
-from .metrics import port_stats
-from .schemes import SCHEMES
-from .trace import Trace
-from .widgets import WidgetView
+from ..abi.limits import limits
+from ..abi.schemes import SCHEMES
+from ..studies.capacity import Capacity, guests_per_dom0
+from ..studies.series import Bars, PortWaits, Sweep, port_waits
 
 WIDTH = 72
 WORD_BITS = (32, 64)
@@ -255,104 +243,10 @@ def plot_guests(word_bits: int = 32, per_guest: int = 4, reserved: int = 0):
     return fig, data
 
 
-class CapacityCalculator(WidgetView):
-    """Guests per dom0 with controls that only offer valid values.
-
-    Ports per guest (1..16), dom0 vCPUs (1..64, 7 ports each), dom0's
-    physical IRQs and global VIRQs (0..400) and the word size (32/64). Shows
-    the arithmetic (``.text``, an HTML ``<pre>``) and the chart (``.figure``,
-    an Output filled with ``append_display_data``). CSS classes:
-    ``evt-cap-per-guest``, ``evt-cap-vcpus``, ``evt-cap-irqs``,
-    ``evt-cap-word``, ``evt-cap-text``, ``evt-cap-figure``.
-    """
-
-    def __init__(self, word_bits: int = 32, per_guest: int = 4, vcpus: int = 16,
-                 irqs: int = 188, css_class: str = "evt-capacity") -> None:
-        import ipywidgets as widgets
-
-        style = {"description_width": "190px"}
-        wide = widgets.Layout(width="520px")
-        self.per_guest = widgets.IntSlider(
-            value=per_guest, min=PER_GUEST[0], max=PER_GUEST[1],
-            description="dom0 ports per guest", style=style, layout=wide,
-            continuous_update=False)
-        self.vcpus = widgets.IntSlider(
-            value=vcpus, min=DOM0_VCPUS[0], max=DOM0_VCPUS[1],
-            description=f"dom0 vCPUs (x {DOM0_PORTS_PER_VCPU} ports)", style=style,
-            layout=wide, continuous_update=False)
-        self.irqs = widgets.IntSlider(
-            value=irqs, min=DOM0_IRQS[0], max=DOM0_IRQS[1],
-            description="dom0 physical IRQs + VIRQs", style=style, layout=wide,
-            continuous_update=False)
-        self.word = widgets.Dropdown(options=[("32-bit dom0", 32), ("64-bit dom0", 64)],
-                                     value=word_bits, description="word size",
-                                     style=style)
-        self.text = widgets.HTML()
-        self.figure = widgets.Output()
-        for w, cls in ((self.per_guest, "evt-cap-per-guest"), (self.vcpus, "evt-cap-vcpus"),
-                       (self.irqs, "evt-cap-irqs"), (self.word, "evt-cap-word"),
-                       (self.text, "evt-cap-text"), (self.figure, "evt-cap-figure")):
-            w.add_class(cls)
-            if w not in (self.text, self.figure):
-                w.observe(lambda _change: self.update(), names="value")
-        self.widget = widgets.VBox([self.per_guest, self.vcpus, self.irqs, self.word,
-                                    self.text, self.figure])
-        self.widget.add_class(css_class)
-        self.update()
-
-    def settings(self) -> dict:
-        return {"word_bits": self.word.value, "per_guest": self.per_guest.value,
-                "vcpus": self.vcpus.value, "irqs": self.irqs.value}
-
-    def update(self) -> None:
-        s = self.settings()
-        self.text.value = f"<pre>{html.escape(calculator_text(**s))}</pre>"
-        reserved = dom0_reserved(s["vcpus"], s["irqs"]).reserved
-        fig, self.data = plot_guests(s["word_bits"], s["per_guest"], reserved)
-        show_figure(self.figure, fig)
 
 
 
 # ----------------------------------------------------------------- latency
-@dataclass(frozen=True)
-class PortWaits:
-    """Each port's worst wait (ticks) under several runs, as drawn by
-    :func:`plot_port_waits`. ``waits[i][k]`` is run ``labels[i]``, port
-    ``ports[k]`` (None: the port was not raised in that run). The worst wait
-    counts raises still waiting at the end (``PortStats.longest_wait``)."""
-
-    labels: tuple[str, ...]
-    ports: tuple[int, ...]
-    classes: tuple[str, ...]
-    waits: tuple[tuple[int | None, ...], ...]
-    marks: tuple[tuple[int, str], ...] = ()
-
-    def of(self, label: str, port: int) -> int | None:
-        return self.waits[self.labels.index(label)][self.ports.index(port)]
-
-    def worst(self, label: str) -> int:
-        return max((w for w in self.waits[self.labels.index(label)] if w is not None),
-                   default=0)
-
-
-def port_waits(traces: Mapping[str, Trace], ports: Sequence[int] | None = None,
-               marks: Mapping[int, str] | None = None) -> PortWaits:
-    """Worst wait of every port (or of ``ports``) in each labelled trace."""
-    if not traces:
-        raise ValueError("port_waits needs at least one trace")
-    stats = {label: port_stats(t) for label, t in traces.items()}
-    if ports is None:
-        ports = sorted(set().union(*(s.keys() for s in stats.values())))
-    ports = tuple(int(p) for p in ports)
-    classes = {}
-    for s in stats.values():
-        for p in ports:
-            if p in s:
-                classes.setdefault(p, s[p].cls)
-    waits = tuple(tuple(s[p].longest_wait if p in s else None for p in ports)
-                  for s in stats.values())
-    return PortWaits(tuple(traces), ports, tuple(classes.get(p, "other") for p in ports),
-                     waits, tuple(sorted((marks or {}).items())))
 
 
 def plot_port_waits(data, title: str = "Worst wait of each port",
@@ -390,22 +284,6 @@ def plot_port_waits(data, title: str = "Worst wait of each port",
     return fig, data
 
 
-@dataclass(frozen=True)
-class Sweep:
-    """One number per run label for each value of a parameter:
-    ``series[i] = (label, values)`` with ``values[k]`` at ``x[k]``."""
-
-    x: tuple
-    xlabel: str
-    ylabel: str
-    series: tuple[tuple[str, tuple], ...]
-
-    def values(self, label: str) -> tuple:
-        return dict(self.series)[label]
-
-    @property
-    def labels(self) -> tuple[str, ...]:
-        return tuple(label for label, _ in self.series)
 
 
 def plot_sweep(sweep: Sweep, title: str = "", log: bool = True, width: float = 6.4):
@@ -452,17 +330,6 @@ def _sweep_cell(v) -> str:
     return f"{v:.2f}" if isinstance(v, float) else str(v)
 
 
-@dataclass(frozen=True)
-class Bars:
-    """Grouped bars: ``series[i] = (name, values)`` with ``values[k]`` for
-    ``groups[k]`` (None: no bar)."""
-
-    groups: tuple[str, ...]
-    series: tuple[tuple[str, tuple], ...]
-    ylabel: str
-
-    def values(self, name: str) -> tuple:
-        return dict(self.series)[name]
 
 
 def plot_bars(bars: Bars, title: str = "", log: bool = True, width: float = 8.4):

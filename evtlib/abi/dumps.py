@@ -1,8 +1,14 @@
-"""Plain-text renderings (<= 72 columns), for terminals and mailing lists."""
+"""Plain-text state dumps (<= 72 columns), for terminals and mailing lists.
+
+The models' ``dump()`` methods call these; the richer views live in
+:mod:`evtlib.views`.
+"""
 
 from __future__ import annotations
 
 import textwrap
+
+from .fifoword import BUSY, LINK_MASK, PRIORITY_DEFAULT, QUEUES, L, M, P
 
 WIDTH = 72
 MAX_ROWS = 48
@@ -67,14 +73,12 @@ def dump_bitmap(s) -> str:
 
 def flags(word: int) -> str:
     """``P M L B`` flags of a FIFO event word as ``P.L.`` style letters."""
-    from .fifo import BUSY, L, M, P
     return "".join(ch if word & bit else "." for ch, bit in
                    (("P", P), ("M", M), ("L", L), ("B", BUSY)))
 
 
 def dump_fifo(s) -> str:
     """State dump of a FIFO model."""
-    from .fifo import LINK_MASK, PRIORITY_DEFAULT, QUEUES
     snap = s.snapshot()
     out = [f"{s.describe()}; ports 1..{s.max_ports - 1}",
            port_list("pending", snap.pending), port_list("masked", snap.masked)]
