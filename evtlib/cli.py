@@ -23,6 +23,7 @@ from typing import Sequence
 
 from .abi.limits import limits_text
 from .abi.schemes import SCHEMES, make_scheme
+from .cli_races import add_parser as _add_races, cmd_races
 from .sim import DEFAULT_HORIZON, schedule, simulate
 from .sim.metrics import report
 from .sim.workloads import PRESETS, Explicit
@@ -90,6 +91,7 @@ def build_parser() -> Parser:
                    description="List the named workloads that run --workload takes.")
 
     _add_run(sub)
+    _add_races(sub)
     return p
 
 
@@ -291,6 +293,8 @@ def main(argv: Sequence[str] | None = None, out=None, err=None) -> int:
             cmd_capacity(args, out)
         elif args.command == "workloads":
             cmd_workloads(args, out)
+        elif args.command == "races":
+            cmd_races(args, out)
         else:
             cmd_run(args, out, err)
     except UsageError as e:

@@ -13,12 +13,14 @@ May import: :mod:`evtlib.abi`, the standard library and numpy (this layer
 uses only the standard library).
 """
 
-from .api import Row, codes, describe, explore, replay, scenarios, table, table_text
+from .api import (Row, codes, describe, explore, initial_state, replay, scenarios, table,
+                  table_text)
 from .engine import (JSON_VERSION, KINDS, MAX_STATES, GuestState, Invariant, Result,
                      StateLimitError, Step, Violation)
 
 __all__ = [
-    "scenarios", "codes", "describe", "explore", "replay", "table", "table_text",
+    "scenarios", "codes", "describe", "explore", "initial_state", "replay", "table",
+    "table_text",
     "Row", "Result", "Violation", "Step", "GuestState", "Invariant",
     "StateLimitError", "KINDS", "MAX_STATES", "JSON_VERSION",
 ]

@@ -134,6 +134,13 @@ def _explore_model(model, name: str, code: str, max_states: int) -> Result:
                   best.trace if best else None, best.schedule if best else None)
 
 
+def initial_state(name: str, code: str = "fixed"):
+    """The guest-visible state before any step (a
+    :class:`~evtlib.races.engine.GuestState`): what a stepper shows first."""
+    model = _model(name, code)
+    return model.visible(model.init[0])
+
+
 def replay(name: str, code: str, schedule) -> tuple:
     """Re-run one interleaving, given as the actor names in step order.
 
