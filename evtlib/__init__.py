@@ -14,7 +14,7 @@ The package is layered; imports only go down:
 * :mod:`evtlib.cli` and the notebooks on top.
 """
 
-from .abi import (SCHEMES, Counters, EventChannels, EvtchnOps, Fifo, LimitRow,
+from .abi import (SCHEMES, Counters, EventChannels, EvtchnOps, Fifo, LimitRow, bound_memory,
                   NestedUpcallError, Snapshot, Step, ThreeLevel, TwoLevel, UpcallLimitError,
                   limits, limits_text, make_scheme)
 from .sim import (Trace, TraceFormatError, fairness, jain, metrics_table, overall, port_stats,
@@ -26,7 +26,7 @@ from .studies.capacity import Capacity, capacity_table, guests_per_dom0
 __all__ = [
     "EventChannels", "EvtchnOps", "NestedUpcallError", "UpcallLimitError",
     "Fifo", "ThreeLevel", "TwoLevel", "SCHEMES", "make_scheme",
-    "LimitRow", "limits", "limits_text", "Counters", "Snapshot", "Step",
+    "LimitRow", "limits", "limits_text", "bound_memory", "Counters", "Snapshot", "Step",
     "simulate", "schedule", "Trace", "TraceFormatError", "workloads",
     "Burst", "Explicit", "Flood", "FromGenerator", "Guests", "Mix", "Periodic",
     "Poisson", "Timer", "preset",

@@ -264,6 +264,55 @@ def test_plot_three_level_rows_in_use_only():
         bv.grid_view(frames[0], rows="all")
 
 
+def _renderer(fig):
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()
+    return canvas.get_renderer()
+
+
+def _texts(fig):
+    """Every text drawn in ``fig``: tick labels, notes, titles, legend entries."""
+    from matplotlib.text import Text
+    return [t for t in fig.findobj(Text) if t.get_visible() and t.get_text().strip()]
+
+
+def test_three_level_selector_heads_are_horizontal_and_fit():
+    frames = bv.upcall_frames("3l", **CANON3)
+    fig, view = bv.plot_grid(frames[0])
+    ax = fig.axes[0]
+    heads = [t for t in ax.get_xticklabels() if t.get_text() in ("L1", "L2")]
+    assert [t.get_text() for t in heads] == ["L1", "L2"]
+    assert all(t.get_rotation() == 0 for t in heads)
+    # each selector column is two cells wide: the picture is L1 L1 L2 L2, blank, bits
+    img = ax.images[0].get_array()
+    assert img.shape == (len(view.rows) + 1, 2 * 2 + 1 + 64, 3)     # +1: the skipped run
+    assert tuple(img[0, 0]) == tuple(img[0, 1]) == pytest.approx(
+        bv._rgb(bv.SEL_COLOURS[int(view.sel[0, 0])]))
+    assert tuple(img[0, 2]) == tuple(img[0, 3]) == pytest.approx(
+        bv._rgb(bv.SEL_COLOURS[int(view.sel[0, 1])]))
+    assert tuple(img[0, 5 + 3]) == pytest.approx(bv._rgb(bv.CELL_COLOURS[bv.PENDING]))
+    # the two heads do not overlap once drawn
+    r = _renderer(fig)
+    a, b = (t.get_window_extent(r) for t in heads)
+    assert a.x1 < b.x0
+
+
+@pytest.mark.parametrize("scheme,W,kw", [("2l", 64, dict(rows="all", cell=0.075)),
+                                         ("2l", 32, dict(rows="all")), ("3l", 64, {})])
+def test_grid_labels_are_readable_at_notebook_size(scheme, W, kw):
+    """No text under 7 pt (about 10 px at 100 dpi); a cell is never under MIN_CELL,
+    so the 64x64 grid grows instead of shrinking its labels to 5 px."""
+    s = bv.build_model(scheme, word_bits=W, pending=(3, 10, 70))
+    fig, view = bv.plot_grid(s, **kw)
+    sizes = {t.get_text(): t.get_fontsize() for t in _texts(fig)}
+    assert {"3", "10", "70"} <= set(sizes) and min(sizes.values()) >= 7, sizes
+    ax = fig.axes[0]
+    box = ax.get_window_extent(_renderer(fig))
+    ncols = ax.images[0].get_array().shape[1]
+    assert box.width / ncols >= bv.plot.MIN_CELL * fig.dpi * 0.95
+
+
 def test_grid_view_rejects_fifo_and_bad_rows():
     with pytest.raises(ValueError, match="valid schemes are '2l', '3l'"):
         bv.grid_view(evtlib.Fifo())
@@ -382,6 +431,58 @@ def test_explorer_word_size_bounds_the_resume_sliders():
     assert ex.frames.delivered == [70, 3]
 
 
+def test_explorer_rebuilds_the_resume_sliders_when_w_changes():
+    """The browser's slider keeps its first range for Home/End when only ``max``
+    changes, so a new W needs new slider widgets (tests/browser checks End)."""
+    ex = bv.UpcallExplorer(word_bits=32, pending=(3, 70), resume=(1, 20))
+    old = list(ex.resume)
+    ex.word_bits.value = 64
+    assert all(a is not b for a, b in zip(old, ex.resume))
+    assert [s.max for s in ex.resume] == [63, 63] and [s.value for s in ex.resume] == [1, 20]
+    assert ex.resume_row.children == (ex.resume_label, *ex.resume)
+    assert all(w.comm is None for w in old)          # the old ones are closed
+    # the new sliders drive the explorer; the old ones no longer do
+    ex.resume[1].value = 63
+    assert ex.frames.before.resume_position(0) == (1, 63)
+    assert "evt-resume-bit" in ex.resume[1]._dom_classes
+    ex.word_bits.value = 32
+    assert [s.value for s in ex.resume] == [1, 31]
+    assert ex.frames.before.resume_position(0) == (1, 31)
+
+
+def test_explorer_disables_the_resume_sliders_under_from_zero():
+    ex = bv.UpcallExplorer(word_bits=64, pending=(3, 10, 70), resume=(0, 8))
+    assert not any(s.disabled for s in ex.resume)
+    ex.scan.value = "from-zero"
+    assert all(s.disabled for s in ex.resume)
+    assert "not used" in ex.resume_label.value
+    ex.word_bits.value = 32                     # rebuilt sliders stay disabled
+    assert all(s.disabled for s in ex.resume)
+    ex.scan.value = "resume"
+    assert not any(s.disabled for s in ex.resume) and "not used" not in ex.resume_label.value
+
+
+def test_explorer_stepper_gets_a_new_slider_when_the_step_count_changes():
+    ex = bv.UpcallExplorer(word_bits=64, pending=(3, 10), resume=(0, 0))
+    short = len(ex.frames) - 1
+    slider = ex.stepper.slider
+    ex.resume[1].value = 5                      # same ports, same number of steps
+    assert len(ex.frames) - 1 == short and ex.stepper.slider is slider
+    ex.pending.value = "3 10 70 100 200"
+    n = len(ex.frames) - 1
+    assert n > short and ex.stepper.slider is not slider
+    assert ex.stepper.slider.max == ex.stepper.play.max == ex.stepper.jump.max == n
+    ex.stepper.slider.value = n
+    assert f"Step {n} of {n}" in ex.stepper.why.value
+
+
+def test_from_zero_first_step_says_the_resume_position_is_unused():
+    resume = bv.upcall_frames("2l", **CANON)
+    zero = bv.upcall_frames("2l", **CANON, scan="from-zero")
+    assert "resume position is (0, 8)" in zero[0].why and "not used" in zero[0].why
+    assert "not used" not in resume[0].why
+
+
 def test_explorer_bad_input_shows_message_and_keeps_last_run():
     ex = bv.UpcallExplorer(word_bits=32, pending=(3,), resume=(0, 0))
     good = ex.frames
@@ -399,7 +500,9 @@ def test_explorer_bad_input_shows_message_and_keeps_last_run():
 
 def test_explorer_three_level_has_three_resume_sliders():
     ex = bv.UpcallExplorer("3l", pending=(3, 10, 70, 4100), reraise=(10,), resume=(0, 0, 8))
-    assert [s.description for s in ex.resume] == ["resume l1", "resume l2", "resume bit"]
+    assert [s.description for s in ex.resume] == ["l1", "l2", "bit"]
+    assert "resume position" in ex.resume_label.value
+    assert ex.resume_row.children == (ex.resume_label, *ex.resume)
     assert ex.frames.delivered == [10, 70, 4100, 3, 10]
     assert ex.choices()["resume"] == (0, 0, 8)
     with pytest.raises(ValueError, match="valid schemes"):

@@ -21,8 +21,8 @@ def test_max_ports_come_from_the_models():
     ("2l", 32, 4, 100, 256, 230),
     ("2l", 64, 4, 0, 1024, 1023),
     ("3l", 32, 4, 0, 8192, 8191),
-    ("3l", 64, 4, 300, 65536, 65460),
-    ("fifo", 32, 4, 0, 32768, 32767),
+    ("3l", 64, 4, 300, 65536, 32751),    # ports allow 65,460: domain IDs cap it
+    ("fifo", 32, 4, 0, 32768, 32751),    # ports allow 32,767: domain IDs cap it
     ("fifo", 64, 5, 100, 26214, 26194),
 ])
 def test_arithmetic(scheme, bits, per, reserved, theory, guests):
@@ -31,7 +31,8 @@ def test_arithmetic(scheme, bits, per, reserved, theory, guests):
     assert cap.guests == guests
     assert cap.usable == cap.max_ports - 1 - reserved
     assert 0 <= cap.spare < per
-    assert f"// {per} = {guests}" in cap.practical_text()
+    assert f"// {per} = {cap.port_guests}" in cap.practical_text()
+    assert cap.guests == min(cap.port_guests, 32751)
     assert cap.theoretical_text() == f"{cap.max_ports} // {per} = {theory}"
 
 
@@ -40,9 +41,38 @@ def test_documented_assumptions_reconstruct_about_180():
     for a in ASSUMPTIONS:
         assert a.why and a.per_guest in (4, 5)
         assert 175 <= guests_per_dom0("2l", 32, a.per_guest, a.reserved).guests <= 185
+    # the sourced one leads: XenServer's figures, 5 per guest and 100 other ports
+    assert (GEORGE.per_guest, GEORGE.reserved) == (5, 100) and GEORGE is ASSUMPTIONS[0]
     text = george_text()
     assert "1024 // 4 = 256 guests" in text
-    assert "(1024 - 1 - 300) // 4 = 723 // 4 = 180" in text
+    assert text.index("(1024 - 1 - 100) // 5 = 923 // 5 = 184") < text.index(
+        "(1024 - 1 - 300) // 4 = 723 // 4 = 180")
+    assert "50-300 reserved: 144..243 guests" in text
+
+
+def test_spread_is_a_range_not_a_point():
+    """(1023 - 300) // 5 = 144 at the low end, (1023 - 50) // 4 = 243 at the high end."""
+    sp = capacity.spread()
+    assert (sp.low, sp.high) == (144, 243)
+    assert sp.guests[sp.per_guest.index(5)][sp.reserved.index(100)] == 184
+    assert all(len(line) <= 72 for line in sp.text().splitlines())
+    assert "range 144..243 guests" in sp.text()
+
+
+def test_domain_ids_cap_guests_per_dom0():
+    """DOMID_FIRST_RESERVED = 0x7FF0 = 32,752 domain IDs; dom0 takes 0."""
+    assert capacity.DOMID_FIRST_RESERVED == 0x7FF0 == 32752
+    assert capacity.MAX_GUESTS == 32751
+    for scheme, bits, port_guests in (("fifo", 64, 131071), ("3l", 64, 262143),
+                                      ("3l", 32, 32767)):
+        cap = guests_per_dom0(scheme, bits, per_guest=1)
+        assert (cap.port_guests, cap.guests, cap.capped) == (port_guests, 32751, True)
+        assert "capped at 32,751 guests by domain IDs" in cap.text()
+    two = guests_per_dom0("2l", 64, per_guest=1)
+    assert (two.guests, two.capped) == (4095, False) and "capped" not in two.text()
+    table = capacity_table(32, 1, 0)
+    assert "Domain IDs cap any dom0 at 32,751 guests" in table
+    assert "max_event_channels=1023" in table
 
 
 def test_table_shows_every_scheme_in_72_columns():
@@ -70,9 +100,10 @@ def test_bad_input(args, exc, text):
 # ------------------------------------------- dom0's own ports, the calculator
 def test_dom0_reserved_is_the_documented_reconstruction():
     d = capacity.dom0_reserved()
-    assert (d.vcpus, d.per_vcpu, d.irqs) == (16, 7, 188)
-    assert d.reserved == capacity.GEORGE.reserved
-    assert d.text() == "reserved = 16 vCPUs x 7 + 188 IRQs/VIRQs = 300"
+    assert (d.vcpus, d.per_vcpu, d.irqs) == (4, 7, 72)
+    assert d.reserved == capacity.GEORGE.reserved == 100
+    assert d.text() == "reserved = 4 vCPUs x 7 + 72 IRQs/VIRQs = 100"
+    assert capacity.dom0_reserved(1, 0).text() == "reserved = 1 vCPU x 7 + 0 IRQs/VIRQs = 7"
 
 
 @pytest.mark.parametrize("kw,err,msg", [
@@ -89,8 +120,8 @@ def test_dom0_reserved_rejects_invalid_values(kw, err, msg):
 
 def test_calculator_text_shows_the_arithmetic_in_72_columns():
     text = capacity.calculator_text()
-    assert "(1024 - 1 - 300) // 4 = 723 // 4 = 180 guests" in text
-    assert "16 vCPUs x 7 + 188" in text
+    assert "(1024 - 1 - 100) // 5 = 923 // 5 = 184 guests" in text
+    assert "4 vCPUs x 7 + 72" in text
     assert max(len(line) for line in text.splitlines()) <= 72
     other = capacity.calculator_text(64, per_guest=5, vcpus=4, irqs=0)
     assert "64-bit dom0, 5 port(s) per guest" in other

@@ -245,14 +245,26 @@ def test_frames_are_the_model_steps(name):
     s = _manual(script)
     model = [f for f in frames if f.step is not None]
     assert [(f.op, f.port, f.why) for f in model] == [(st.op, st.port, st.why) for st in s.steps]
-    # a frame shows its step's state, or (last step of an action) what the action left
+    # a frame shows its step's state, or (last step of an action, before the
+    # "return" frame of an upcall) what the action left
     same = [f.state == st.state for f, st in zip(model, s.steps)]
     for f, ok in zip(model, same):
         nxt = frames[f.index + 1] if f.index + 1 < len(frames) else None
-        assert ok or nxt is None or nxt.action != f.action or nxt.line != f.line
+        assert (ok or nxt is None or nxt.action != f.action or nxt.line != f.line
+                or nxt.op == "return")
     assert frames[-1].state == s.snapshot()
     assert frames[0].op == "start" and frames[0].line == 0
-    assert all(f.op == "nothing" for f in frames[1:] if f.step is None)
+    assert all(f.op in ("nothing", "return") for f in frames[1:] if f.step is None)
+    # one "return" frame per upcall that Xen entered, right after its last step
+    entered = [f.line for f in frames if f.op == "upcall"]
+    assert [f.line for f in fv.ops(frames, "return")] == entered
+    for f in fv.ops(frames, "return"):
+        before = frames[f.index - 1]
+        assert f.action == ("upcall",) and f.local_ready is None
+        assert max(g.index for g in frames if g.line == f.line) == f.index
+        assert (f.state, f.delivered, f.cursors) == (before.state, before.delivered,
+                                                     before.cursors)
+        assert "so the upcall returns" in f.why
 
 
 def test_frame_lines_and_handler_actions():
@@ -270,6 +282,52 @@ def test_frame_lines_and_handler_actions():
     with pytest.raises(ValueError, match="line"):
         run.after(8)
     assert "handler of port 5: raise 9" in fv.frame_html(raise9[0])
+
+
+def test_an_upcall_ends_with_a_return_frame():
+    run = fv.run_script(fv.PRESETS["masked while linked"])
+    first, second = fv.ops(run.frames, "return")
+    assert first.why == ("upcall_pending stayed clear during the last pass, so the upcall "
+                         "returns; it delivered 3 (still pending: 5)")
+    assert second.why.endswith("it delivered 5") and second is run.frames[-1]
+    assert run.after(4) is first and run.ops_of(4)[-1] == "return"
+    # Xen did not enter the handler: no return frame, the no-upcall frame says so
+    masked = fv.run_script(fv.PRESETS["masked event"])
+    assert masked.ops_of(3) == ["no-upcall"]
+    assert "return" in fv.frames_table_html(run.frames)
+    assert "upcall returns" in fv.trace_text(run.frames)
+
+
+def test_frames_carry_linux_local_ready_copy():
+    run = fv.run_script(fv.PRESETS["priority preemption"])
+    for f in run.frames:
+        assert f.local_ready == (f.step.local if f.step is not None else None)
+    take = fv.ops(run.frames, "ready")
+    taken = [f for f in take if f.step.where == (0,)][0]
+    # the xchg: the shared word is now 0, the local copy holds what was taken
+    assert taken.state.vcpu(0)["ready"] == 0 and taken.local_ready == 1 << 7 | 1 << 12
+    # inside port 5's handler, after raise 9: Xen set READY bit 0 in the shared
+    # word, Linux still works from its copy (queues 7 and 12)
+    f = fv.ops(run.frames, "upcall-flag")[-1]
+    assert f.state.vcpu(0)["ready"] == 1 and f.local_ready == 1 << 7 | 1 << 12
+    qs = {qv.priority: qv for qv in fv.queue_views(f)}
+    assert (qs[0].ready, qs[0].local_ready) == (True, False)
+    assert (qs[7].ready, qs[7].local_ready) == (False, True)
+    assert (qs[12].ready, qs[12].local_ready) == (False, True)
+    html = fv.queues_html(f)
+    assert "READY=0x0001" in html and "Linux&#x27;s local copy: READY=0x1080" in html
+    assert html.count(">local</span>") == 2 and html.count(">local=0</span>") == 1
+    _fig, drawing = fv.plot_queues(f)
+    assert drawing.local_ready == (7, 12) and drawing.ready == (0,)
+    assert "READY=0x0001" in drawing.words and "local copy: READY=0x1080" in drawing.words
+    # outside a scan there is no local copy to show
+    quiet = run.after(5)
+    assert quiet.local_ready is None
+    assert all(qv.local_ready is None for qv in fv.queue_views(quiet))
+    assert "local" not in fv.queues_html(quiet)
+    _fig, drawing = fv.plot_queues(quiet)
+    assert drawing.local_ready == () and "local" not in drawing.words
+    assert fv.queue_view(run.model, 0, 7).local_ready is None
 
 
 def test_noop_actions_get_a_frame():

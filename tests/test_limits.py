@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 import evtlib
+from evtlib.abi.limits import bound_memory
 
 # (scheme, word_bits) -> (max ports, shared bytes per domain at max, per-vCPU bytes)
 # Shared memory (table of section 4):
@@ -92,3 +93,53 @@ def test_limits_text_fits_72_columns():
     assert all(len(line) <= 72 for line in lines)
     for n in ("1,024", "4,096", "32,768", "262,144", "131,072"):
         assert n in text
+
+
+@pytest.mark.parametrize("key, extra", [(("2l", 32), 0), (("2l", 64), 0),
+                                        (("3l", 32), 2), (("3l", 64), 16),
+                                        (("fifo", 32), 128), (("fifo", 64), 128)])
+def test_extra_pages_at_the_limit(key, extra):
+    """2-level's bitmaps are fields of shared_info: no page of their own."""
+    r = rows()[key]
+    assert r.extra_pages == extra
+    assert r.in_shared_info == (key[0] == "2l")
+
+
+@pytest.mark.parametrize("key, used", [(("2l", 32), 4), (("2l", 64), 8),
+                                       (("3l", 32), 132), (("3l", 64), 520),
+                                       (("fifo", 32), 4096), (("fifo", 64), 4096)])
+def test_per_vcpu_memory_as_allocated(key, used):
+    """Linux's init_control_block clears and registers a whole page per CPU."""
+    assert rows()[key].per_vcpu_used_bytes == used
+
+
+@pytest.mark.parametrize("scheme, bits, highest, pages", [
+    ("fifo", 64, 1, 1), ("fifo", 64, 300, 1), ("fifo", 64, 1023, 1),
+    ("fifo", 64, 1024, 2), ("fifo", 32, 131071, 128),
+    ("2l", 64, 4095, 0), ("2l", 32, 300, 0),
+    ("3l", 64, 300, 16), ("3l", 32, 300, 2),
+])
+def test_memory_for_the_ports_bound(scheme, bits, highest, pages):
+    """FIFO: port // 1024 + 1 event-array pages (evtchn_fifo_setup); 2-level:
+    none beyond shared_info; 3-level (reconstruction): both bitmaps whole."""
+    m = bound_memory(scheme, bits, highest)
+    assert (m.extra_pages, m.bytes) == (pages, pages * 4096)
+
+
+@pytest.mark.parametrize("args, text", [
+    (("fifo", 64, 0), r"highest bound port 0 is out of range: valid values are 1\.\.131071"),
+    (("2l", 32, 1024), r"valid values are 1\.\.1023"),
+    (("4l", 64, 5), "valid schemes are 2l, 3l, fifo"),
+    (("2l", 48, 5), "word sizes 32 and 64"),
+])
+def test_bound_memory_bad_input(args, text):
+    with pytest.raises(ValueError, match=text):
+        bound_memory(*args)
+
+
+def test_limits_text_says_at_the_limit_and_in_use():
+    text = evtlib.limits_text()
+    assert "(1p)" not in text and "in s_info" in text
+    assert "512 KiB (128p)" in text and "4 KiB" in text
+    assert "on Arm xen_ulong_t is 64-bit" in text
+    assert "uses one page" in text

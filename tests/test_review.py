@@ -60,9 +60,11 @@ def test_from_zero_starves_the_top_port_and_resume_does_not(seed):
     assert st.of("top", "2l from-zero") > 10 * max(1, st.of("top", "2l resume"))
     assert st.of("busy_worst", "2l resume") < rev.HORIZON
     # the flood pays for fairness with a few deliveries
-    assert st.of("flood", "2l resume") < st.of("flood", "2l from-zero") == st.ticks
-    # timer-first: the timer never waits when it comes with the burst
-    assert st.of("timer", "2l resume+timer") == 0 < st.of("timer", "2l resume")
+    assert st.of("flood", "2l resume") < st.of("flood", "2l from-zero")
+    # the timer (port 1, below the flood) is found first by a scan from zero;
+    # resume takes that priority away; timer-first gives it back
+    assert st.of("timer", "2l from-zero") == 0 < st.of("timer", "2l resume")
+    assert st.of("timer", "2l resume+timer") == 0
 
 
 def test_run_starvation_is_deterministic_and_matches_the_traces():
@@ -84,7 +86,8 @@ def test_timer_sweep(seed):
     resume = sw.values("2l resume")
     assert list(resume) == sorted(resume) and resume[-1] > 4 * resume[0]
     assert set(sw.values("2l resume+timer")) == {0}
-    assert min(sw.values("2l from-zero")) > 10 * max(resume)
+    # the timer's low port: scanning from zero favours it, however busy the burst
+    assert set(sw.values("2l from-zero")) == {0}
 
 
 @pytest.mark.parametrize("seed", SEEDS)
@@ -167,8 +170,12 @@ def test_review_rows_come_from_metrics_and_limits(some_reviews):
         st = port_stats(r.traces[row.label])
         assert row.timer_max == st[rev.TIMER].longest_wait
         assert row.late_max == st[rev.LATE_PORT].longest_wait
-        assert row.shared_bytes == lim[row.scheme, 64].shared_bytes
-        assert row.per_vcpu_bytes == lim[row.scheme, 64].per_vcpu_bytes
+        # memory for the ports bound (highest 1000), not at the limit
+        assert row.highest == rev.LATE_PORT == 1000
+        assert row.shared_bytes == {"2l": 0, "3l": lim["3l", 64].shared_bytes,
+                                    "fifo": 4096}[row.scheme]
+        assert row.per_vcpu_bytes == lim[row.scheme, 64].per_vcpu_used_bytes
+    assert r.row("fifo timer prio0").per_vcpu_bytes == 4096   # a page per CPU
     assert r == rev.run_review(SEEDS[0])
     assert r.column("scheme") == {p.label: p.scheme for p in pol.POLICIES}
     with pytest.raises(ValueError, match="no row"):
@@ -210,7 +217,7 @@ def test_review_html_marks_the_best_value(some_reviews):
     page = rhtml.review_html(r)
     assert page.count("<tr>") == 1 + len(r.rows) and "evt-review-table" in page
     assert "<b>0</b>" in page          # FIFO's timer
-    assert "<b>1 KiB</b>" in page      # 2-level memory
+    assert "<b>0 B</b>" in page        # 2-level memory: inside shared_info
 
 
 def test_review_bars(some_reviews):

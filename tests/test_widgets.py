@@ -77,4 +77,44 @@ def test_static_fallback_is_a_sentence_not_a_repr():
     st = Stepper(one_upcall_steps(), str)
     bundle = st._repr_mimebundle_()
     assert bundle["text/plain"] == STATIC_TEXT and "VBox" not in bundle["text/plain"]
+    # it reads right in JupyterLab (stored, untrusted outputs) and in a static copy
+    text = " ".join(STATIC_TEXT.split())
+    assert "In JupyterLab: run this cell" in text
+    assert "HTML export: open the notebook in JupyterLab" in text
+    assert "run this notebook in JupyterLab to use it" not in text
+    assert max(len(line) for line in STATIC_TEXT.splitlines()) <= 72
     assert bundle["application/vnd.jupyter.widget-view+json"]["model_id"] == st.widget.model_id
+
+
+def test_set_frames_builds_a_new_slider_only_when_the_count_changes():
+    """A new step count gets a new slider and Play (the browser's slider keeps its
+    first range for Home/End otherwise); the same count keeps them."""
+    st = Stepper(["a", "b", "c"], str)
+    slider, play = st.slider, st.play
+    st.set_frames(["x", "y", "z"])
+    assert st.slider is slider and st.play is play
+    st.go(2)
+    st.set_frames(list("abcdefg"))
+    assert st.slider is not slider and st.play is not play
+    assert slider.comm is None and play.comm is None   # closed
+    assert st.slider.max == st.play.max == st.jump.max == 6 and st.index == 0
+    assert st.slider in st._slider_row.children and st.play in st._buttons.children
+    st.slider.value = 6                 # the new slider drives the view
+    assert st.view.value == "g" and st.jump.value == 6 and "Step 6 of 6" in st.why.value
+    st.speed.value = "2x"
+    st.set_frames(["a", "b"])
+    assert st.play.interval == dict(SPEEDS)["2x"]
+
+
+def test_pause_keeps_the_step_reset_goes_back():
+    st = Stepper(list("abcdef"), str)
+    st.go(3)
+    st.play.playing = True
+    st.pause()
+    assert not st.play.playing and st.index == 3
+    st.play.playing = True
+    st.reset()
+    assert not st.play.playing and st.index == 0
+    assert "stop" in st.play.tooltip and "step 0" in st.play.tooltip
+    assert st.play.description == ""    # else the browser does not show the tooltip
+    assert "stay" in st.pause_button.tooltip and "evt-pause" in st.pause_button._dom_classes

@@ -15,7 +15,7 @@ A new ABI goes here: one module subclassing ``EventChannels``, one line in
 from .core import (EventChannels, EvtchnOps, NestedUpcallError, UpcallLimitError, check_choice,
                    check_int)
 from .fifo import Fifo
-from .limits import LimitRow, limits, limits_text
+from .limits import BoundMemory, LimitRow, bound_memory, limits, limits_text
 from .records import Counters, Snapshot, Step
 from .schemes import SCHEMES, make_scheme
 from .threelevel import ThreeLevel
@@ -23,6 +23,6 @@ from .twolevel import TwoLevel
 
 __all__ = [
     "EventChannels", "EvtchnOps", "NestedUpcallError", "UpcallLimitError", "check_choice",
-    "check_int", "Fifo", "LimitRow", "limits", "limits_text", "Counters", "Snapshot", "Step",
+    "check_int", "Fifo", "BoundMemory", "LimitRow", "bound_memory", "limits", "limits_text", "Counters", "Snapshot", "Step",
     "SCHEMES", "make_scheme", "ThreeLevel", "TwoLevel",
 ]

@@ -13,3 +13,5 @@ QUEUES = 16
 PRIORITY_DEFAULT = 7
 #: READY, padding and 16 HEAD words: ``struct evtchn_fifo_control_block``.
 CONTROL_BLOCK_BYTES = 4 + 4 + 4 * QUEUES
+#: Bytes of one event word (``event_word_t``, 32 bits for every guest).
+EVENT_WORD_BYTES = 4

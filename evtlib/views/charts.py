@@ -27,7 +27,7 @@ from dataclasses import dataclass
 
 from ..abi.limits import limits
 from ..abi.schemes import SCHEMES
-from ..studies.capacity import Capacity, guests_per_dom0
+from ..studies.capacity import MAX_GUESTS, Capacity, guests_per_dom0
 from ..studies.series import Bars, PortWaits, Sweep, port_waits
 
 WIDTH = 72
@@ -36,7 +36,10 @@ WORD_BITS = (32, 64)
 #: Colours of the word sizes and of successive policies (colour-blind safe).
 BITS_COLOURS = {32: "#4477aa", 64: "#ee6677"}
 SERIES_COLOURS = ("#cc3311", "#0077bb", "#009988", "#ee7733", "#aa3377", "#555555")
-SERIES_MARKERS = ("o", "s", "D", "^", "v", "x")
+SERIES_MARKERS = ("o", "x", "D", "^", "v", "s")
+#: Filled or hollow markers and line styles, so overlapping series stay apart.
+SERIES_FILLED = (True, False, True, False, True, False)
+SERIES_LINES = ("-", "--", ":", "-.", (0, (5, 1)), (0, (1, 1)))
 
 
 def _figure(width: float, height: float):
@@ -71,6 +74,14 @@ def _bytes_text(n: int) -> str:
     return f"{n} B"
 
 
+def shown(label: str, sep: str = " ") -> str:
+    """A chart label, with "(reconstruction)" after any 3-level one, so that the
+    caveat survives a copied PNG (3-level was never merged)."""
+    if label.startswith(("3l", "3-level")) and "reconstruction" not in label:
+        return f"{label}{sep}(reconstruction)"
+    return label
+
+
 def _label_bars(ax, bars, texts) -> None:
     for bar, text in zip(bars, texts):
         ax.annotate(text, (bar.get_x() + bar.get_width() / 2, bar.get_height()),
@@ -95,18 +106,24 @@ class LimitsChart:
 
 @dataclass(frozen=True)
 class MemoryChart:
-    """Memory drawn by :func:`plot_memory`, at each scheme's port limit, in bytes:
-    ``shared[i][j]`` per domain (bitmaps or event array), ``per_vcpu[i][j]``
-    per vCPU (selector words or control block), for ``word_bits[i]``."""
+    """Memory drawn by :func:`plot_memory`, in bytes, for ``word_bits[i]``:
+    ``shared[i][j]`` per domain at scheme ``j``'s port limit (bitmaps or event
+    array; ``in_shared_info[j]``: inside the ``shared_info`` page, no page of
+    its own), ``per_vcpu[i][j]`` the ABI's size per vCPU (selector words or
+    control block) and ``used_per_vcpu[i][j]`` what the guest allocates per
+    vCPU (a whole page for FIFO's control block)."""
 
     schemes: tuple[str, ...]
     labels: tuple[str, ...]
     word_bits: tuple[int, ...]
     shared: tuple[tuple[int, ...], ...]
     per_vcpu: tuple[tuple[int, ...], ...]
+    used_per_vcpu: tuple[tuple[int, ...], ...] = ()
+    in_shared_info: tuple[bool, ...] = ()
 
     def value(self, scheme: str, word_bits: int, kind: str = "shared") -> int:
-        table = {"shared": self.shared, "per_vcpu": self.per_vcpu}[kind]
+        table = {"shared": self.shared, "per_vcpu": self.per_vcpu,
+                 "used_per_vcpu": self.used_per_vcpu}[kind]
         return table[self.word_bits.index(word_bits)][self.schemes.index(scheme)]
 
 
@@ -128,7 +145,9 @@ def memory_data() -> MemoryChart:
     return MemoryChart(
         schemes, labels, WORD_BITS,
         tuple(tuple(rows[s, b].shared_bytes for s in schemes) for b in WORD_BITS),
-        tuple(tuple(rows[s, b].per_vcpu_bytes for s in schemes) for b in WORD_BITS))
+        tuple(tuple(rows[s, b].per_vcpu_bytes for s in schemes) for b in WORD_BITS),
+        tuple(tuple(rows[s, b].per_vcpu_used_bytes for s in schemes) for b in WORD_BITS),
+        tuple(rows[s, WORD_BITS[0]].in_shared_info for s in schemes))
 
 
 def _grouped_bars(ax, labels, word_bits, values, texts) -> None:
@@ -140,7 +159,7 @@ def _grouped_bars(ax, labels, word_bits, values, texts) -> None:
         bars = ax.bar(xs, values[i], width, label=f"{bits}-bit guest",
                       color=BITS_COLOURS.get(bits))
         _label_bars(ax, bars, texts[i])
-    ax.set_xticks(range(len(labels)), labels)
+    ax.set_xticks(range(len(labels)), [shown(x, "\n") for x in labels])
     ax.set_yscale("log")
     ax.margins(y=0.25)
 
@@ -164,18 +183,23 @@ def plot_memory():
     Returns (fig, MemoryChart).
     """
     data = memory_data()
-    fig = _figure(8.4, 3.4)
+    fig = _figure(8.4, 3.6)
     left, right = fig.subplots(1, 2)
+    in_info = data.in_shared_info or (False,) * len(data.schemes)
     _grouped_bars(left, data.labels, data.word_bits, data.shared,
-                  [[_bytes_text(v) for v in row] for row in data.shared])
+                  [[_bytes_text(v) + ("\nin shared_info" if in_info[j] else "")
+                    for j, v in enumerate(row)] for row in data.shared])
     left.set_ylabel("bytes (log scale)")
-    left.set_title("per domain: bitmaps / event array", fontsize=10)
+    left.set_title("per domain, at the port limit", fontsize=10)
     left.legend(fontsize=8, frameon=False, loc="upper left")
-    _grouped_bars(right, data.labels, data.word_bits, data.per_vcpu,
-                  [[_bytes_text(v) for v in row] for row in data.per_vcpu])
-    right.set_title("per vCPU: selector words / control block", fontsize=10)
-    fig.suptitle("Guest memory each scheme shares with Xen, at its port limit",
-                 fontsize=10)
+    _grouped_bars(right, data.labels, data.word_bits, data.used_per_vcpu,
+                  [[_bytes_text(u) + ("" if u == a else f"\n({_bytes_text(a)})")
+                    for u, a in zip(used, abi)]
+                   for used, abi in zip(data.used_per_vcpu, data.per_vcpu)])
+    right.set_title("per vCPU, as allocated (ABI size in brackets)", fontsize=10)
+    fig.suptitle("Guest memory each scheme shares with Xen. FIFO's event array grows "
+                 "a page at a time\nas ports are bound: at most 128 pages, one page "
+                 "for a guest whose ports are all below 1024", fontsize=9)
     return fig, data
 
 
@@ -224,7 +248,7 @@ def plot_guests(word_bits: int = 32, per_guest: int = 4, reserved: int = 0):
     Returns (fig, GuestsChart).
     """
     data = guests_data(word_bits, per_guest, reserved)
-    fig = _figure(6.4, 3.4)
+    fig = _figure(8.4, 3.4)
     ax = fig.subplots()
     n = len(data.labels)
     for i, (name, values, colour) in enumerate((
@@ -233,13 +257,16 @@ def plot_guests(word_bits: int = 32, per_guest: int = 4, reserved: int = 0):
         xs = [j + (i - 0.5) * 0.4 for j in range(n)]
         bars = ax.bar(xs, values, 0.4, label=name, color=colour)
         _label_bars(ax, bars, [f"{v:,}" for v in values])
-    ax.set_xticks(range(n), data.labels)
+    ax.set_xticks(range(n), [shown(x, "\n") for x in data.labels])
+    if any(c.capped for c in data.capacities):
+        ax.axhline(MAX_GUESTS, color="#aa3377", lw=0.8, ls="--",
+                   label=f"domain IDs: at most {MAX_GUESTS:,} guests")
     ax.set_yscale("log")
     ax.margins(y=0.25)
     ax.set_ylabel("guests per dom0 (log scale)")
     ax.set_title(f"{word_bits}-bit dom0, {per_guest} dom0 port(s) per guest",
                  fontsize=10)
-    ax.legend(fontsize=8, frameon=False, loc="upper left")
+    ax.legend(fontsize=8, frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0))
     return fig, data
 
 
@@ -247,6 +274,17 @@ def plot_guests(word_bits: int = 32, per_guest: int = 4, reserved: int = 0):
 
 
 # ----------------------------------------------------------------- latency
+
+
+def _scatter(ax, i: int, xs, ys, label: str) -> None:
+    """Series ``i``: its own colour and marker, filled or hollow by turn."""
+    colour = SERIES_COLOURS[i % len(SERIES_COLOURS)]
+    filled = SERIES_FILLED[i % len(SERIES_FILLED)]
+    marker = SERIES_MARKERS[i % len(SERIES_MARKERS)]
+    ax.scatter(xs, ys, s=30 if filled else 46, marker=marker, label=label,
+               color=colour if filled or marker == "x" else "none",
+               edgecolors=None if marker == "x" else colour, linewidths=1.2,
+               alpha=0.85, zorder=3 + i)
 
 
 def plot_port_waits(data, title: str = "Worst wait of each port",
@@ -264,17 +302,15 @@ def plot_port_waits(data, title: str = "Worst wait of each port",
     ax = fig.subplots()
     for i, label in enumerate(data.labels):
         pts = [(p, w) for p, w in zip(data.ports, data.waits[i]) if w is not None]
-        ax.scatter([p for p, _ in pts], [w for _, w in pts], s=22 - 3 * i,
-                   marker=SERIES_MARKERS[i % len(SERIES_MARKERS)],
-                   color=SERIES_COLOURS[i % len(SERIES_COLOURS)], label=label,
-                   alpha=0.8, zorder=3 + i)
+        _scatter(ax, i, [p for p, _ in pts], [w for _, w in pts], shown(label))
     ax.set_yscale("symlog", linthresh=1)
     ax.set_ylim(bottom=-0.3)
     for port, name in data.marks:
         ax.axvline(port, color="#888888", lw=0.8, ls=":", zorder=1)
+        # above the plotting area, horizontal: never on top of a data point
         ax.annotate(name, (port, 1), xycoords=("data", "axes fraction"),
-                    xytext=(2, -10), textcoords="offset points", fontsize=8,
-                    color="#444444", rotation=90, ha="left", va="top")
+                    xytext=(0, 2), textcoords="offset points", fontsize=8,
+                    color="#444444", ha="center", va="bottom")
     ax.set_xlabel("port number")
     ax.set_ylabel("worst wait, ticks (symlog)")
     ax.set_title(title, fontsize=10)
@@ -292,10 +328,15 @@ def plot_sweep(sweep: Sweep, title: str = "", log: bool = True, width: float = 6
     fig = _figure(width, 3.6)
     ax = fig.subplots()
     xs = list(range(len(sweep.x)))
+    n = len(sweep.series)
     for i, (label, values) in enumerate(sweep.series):
-        ax.plot(xs, values, marker=SERIES_MARKERS[i % len(SERIES_MARKERS)],
-                color=SERIES_COLOURS[i % len(SERIES_COLOURS)], label=label,
-                lw=1.5, ms=5, alpha=0.85)
+        # a small sideways offset per series: equal values stay visible side by side
+        dx = (i - (n - 1) / 2) * 0.06
+        colour = SERIES_COLOURS[i % len(SERIES_COLOURS)]
+        ax.plot([x + dx for x in xs], values, marker=SERIES_MARKERS[i % len(SERIES_MARKERS)],
+                color=colour, label=shown(label), ls=SERIES_LINES[i % len(SERIES_LINES)],
+                lw=1.5, ms=6, alpha=0.85,
+                mfc=colour if SERIES_FILLED[i % len(SERIES_FILLED)] else "none")
     ax.set_xticks(xs, [str(x) for x in sweep.x])
     if log:
         ax.set_yscale("symlog", linthresh=1)
@@ -342,10 +383,11 @@ def plot_bars(bars: Bars, title: str = "", log: bool = True, width: float = 8.4)
     for i, (name, values) in enumerate(bars.series):
         xs = [k + (i - (n - 1) / 2) * w for k in range(len(bars.groups))]
         heights = [0 if v is None else v for v in values]
-        drawn = ax.bar(xs, heights, w, label=name,
+        drawn = ax.bar(xs, heights, w, label=shown(name),
                        color=SERIES_COLOURS[(i + 1) % len(SERIES_COLOURS)])
         _label_bars(ax, drawn, ["-" if v is None else _sweep_cell(v) for v in values])
-    ax.set_xticks(range(len(bars.groups)), bars.groups, fontsize=8)
+    ax.set_xticks(range(len(bars.groups)), [shown(g, "\n") for g in bars.groups],
+                  fontsize=8)
     if log:
         ax.set_yscale("symlog", linthresh=1)
         ax.set_ylim(bottom=0)

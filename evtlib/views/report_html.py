@@ -32,9 +32,10 @@ def starvation_html(st: Starvation) -> str:
              str(st.busy_worst[i]), str(st.flood[i])]
             for i, label in enumerate(st.labels)]
     cap = (f"worst waits in ticks; flood {st.flood_rate:g}/tick, {st.busy} busy "
-           f"ports, seed {st.seed}")
+           f"ports, seed {st.seed}; a wait can exceed the {st.ticks}-tick run "
+           f"(the guest drains what is left after the last raise)")
     return _table_html(["policy", f"top port {TOP_PORT}", f"timer {TIMER_PORT}",
-                        "busy ports", "flood deliveries"], rows,
+                        "worst busy port", "flood deliveries"], rows,
                        "evt-starve-table", cap)
 
 

@@ -38,13 +38,16 @@ def starvation_text(st: Starvation) -> str:
                   f"{PERIOD} ticks {st.busy} busy ports and the timer (port "
                   f"{TIMER_PORT}); quiet ports {', '.join(map(str, QUIET_PORTS))}. "
                   f"2-level, 64-bit, {st.ticks} ticks, seed {st.seed}.")
-    head = (f"{'policy':<18}{'top port':>10}{'timer':>8}{'busy ports':>12}"
+    head = (f"{'policy':<18}{'top port':>10}{'timer':>8}{'worst busy':>12}"
             f"{'flood deliv':>13}")
     lines += ["", head, "-" * len(head)]
     for i, label in enumerate(st.labels):
         lines.append(f"{label:<18}{st.top[i]:>10}{st.timer[i]:>8}"
                      f"{st.busy_worst[i]:>12}{st.flood[i]:>13}")
-    lines.append("Worst waits in ticks (one tick = one handler).")
+    lines += _wrap("Worst waits in ticks (one tick = one handler); 'worst busy' is "
+                   "the longest wait of any busy port. A wait can exceed the run: "
+                   "after the last raise the guest drains what is left, and a port "
+                   "that waited since early in the run counts its whole wait.")
     return "\n".join(lines)
 
 
@@ -78,18 +81,25 @@ def review_text(review: Review) -> str:
             f"{_num(r.timer_max):>6}{_num(r.late_max):>5}{r.starved:>5}"
             f"{_num(r.fairness, '.2f'):>5}{_num(r.rw_per_event, '.1f'):>6}"
             f"{_num(r.atomics_per_event, '.1f'):>6}{_mem(r.shared_bytes):>8}")
-    sizes = "/".join(str(r.per_vcpu_bytes) for r in review.rows
+    sizes = "/".join(_mem(r.per_vcpu_bytes) for r in review.rows
                      if r.label in ("2l resume", "3l resume", "fifo timer prio0"))
+    highest = max((r.highest for r in review.rows), default=0)
     notes = [
         (f"Waits in ticks: p50/p99/max over all deliveries; timer (port {TIMER}) "
          f"and late (port {LATE_PORT}): worst wait; strv: ports that waited > "
-         f"{HORIZON} ticks."),
-        "fair: Jain's index of the device ports' 1/(1 + mean wait).",
+         f"{HORIZON} ticks. Raises arrive at tick boundaries and a handler takes "
+         f"one tick, so a wait of 0 means 'served when the running handler "
+         f"ended', not 'never waited': delivery is not preemptive."),
+        ("fair: Jain's index of the device ports' 1/(1 + mean wait), a "
+         "starved port counting 0 ('-': every port starved)."),
         ("rw/ev, at/ev: shared words read or written, atomic ops, per event "
          "(guest side)."),
-        (f"memory: shared per domain at the port limit; per vCPU {sizes} bytes "
-         f"(2l/3l/fifo)."),
-        "3-level is a reconstruction of an unmerged series.",
+        (f"memory: pages the guest gives Xen for the ports bound (highest "
+         f"{highest}), not at the limit; 2-level's bitmaps are inside "
+         f"shared_info (0 B). Per vCPU as allocated: {sizes} (2l/3l/fifo; "
+         f"FIFO's 72-byte control block takes a page)."),
+        ("3-level is a reconstruction of an unmerged series: its waits and "
+         "costs follow from the reconstruction's scan (evtlib.abi.threelevel)."),
     ]
     lines.append("")
     for note in notes:
@@ -106,11 +116,15 @@ def review_findings(review: Review) -> str:
     best = min(review.rows, key=lambda r: r.max)
     findings = [
         (f"Timer (port {TIMER}), worst wait: 2-level resume {res.timer_max}, with "
-         f"timer-first {tf.timer_max}, FIFO (priority 0) {ff.timer_max} ticks."),
+         f"timer-first {tf.timer_max}, FIFO (priority 0) {ff.timer_max} ticks "
+         f"(0: served as soon as the running handler ended; the model's raises "
+         f"arrive at tick boundaries)."),
         (f"3-level vs 2-level, both resume: the same waits (p99 {l3.p99} vs "
-         f"{res.p99}, max {l3.max} vs {res.max}); {l3.atomics_per_event:.1f} vs "
-         f"{res.atomics_per_event:.1f} atomic ops per event; "
-         f"{l3.shared_bytes // res.shared_bytes}x the shared memory at the limit."),
+         f"{res.p99}, max {l3.max} vs {res.max}) and {l3.atomics_per_event:.1f} vs "
+         f"{res.atomics_per_event:.1f} atomic ops per event. Both follow from "
+         f"the reconstruction, not from Wei Liu's code: it scans the bitmap "
+         f"words in the 2-level order and takes each L2 selector word with one "
+         f"more xchg."),
         (f"FIFO, per event: {ff.rw_per_event:.1f} shared words read or written "
          f"(2-level resume {res.rw_per_event:.1f}) but {ff.atomics_per_event:.1f} "
          f"atomic ops ({res.atomics_per_event:.1f}); Xen's raise costs "

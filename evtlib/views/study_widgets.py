@@ -29,8 +29,8 @@ class CapacityCalculator(WidgetView):
     ``evt-cap-word``, ``evt-cap-text``, ``evt-cap-figure``.
     """
 
-    def __init__(self, word_bits: int = 32, per_guest: int = 4, vcpus: int = 16,
-                 irqs: int = 188, css_class: str = "evt-capacity") -> None:
+    def __init__(self, word_bits: int = 32, per_guest: int = 5, vcpus: int = 4,
+                 irqs: int = 72, css_class: str = "evt-capacity") -> None:
         import ipywidgets as widgets
 
         style = {"description_width": "190px"}

@@ -61,7 +61,8 @@ print(models["fifo"].dump())
 # **Predict.** Xen raised 70, then 3, then 10. In which order does each scheme deliver
 # them when the vCPU takes its upcall?
 
-# %%
+# %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["answer"]
+print("Answer:")
 order = {name: s.upcall() for name, s in models.items()}
 for name, ports in order.items():
     print(f"{name:>4} delivered {ports}")

@@ -121,7 +121,8 @@ assert x.selector(0) == 0b1 and x.is_pending(70)
 # resume position (0, 8). Port 10's handler raises port 10 again, once. In which order
 # does this upcall deliver the ports? Write your answer down, then run the next cell.
 
-# %%
+# %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["answer"]
+print("Answer:")
 CANON = dict(pending=(3, 10, 70), resume=(0, 8), reraise=(10,))
 frames = bv.upcall_frames("2l", **CANON)
 print(bv.delivery_table({"delivered": frames.delivered}))
@@ -176,7 +177,8 @@ assert frames.model.resume_position(0) == (last // W, last % W + 1)
 # The model runs the old policy inside the same modern upcall loop, so the scan policy
 # is the only difference. **Predict** the order for the same state and handler.
 
-# %%
+# %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["answer"]
+print("Answer:")
 zero = bv.upcall_frames("2l", **CANON, scan="from-zero")
 print(bv.delivery_table({"resume": frames.delivered, "from-zero": zero.delivered}))
 assert zero.delivered[0] == min(CANON["pending"])

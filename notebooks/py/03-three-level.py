@@ -72,10 +72,12 @@ from evtlib.views import bitmap as bv
 # per domain and per vCPU? The table is computed from full-size models
 # (`evtlib.limits()`); FIFO is there for comparison.
 
-# %%
+# %% jupyter={"outputs_hidden": true} tags=["answer"]
+print("Answer:")
 print(evtlib.limits_text())
 
-# %%
+# %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["answer"]
+print("Answer:")
 rows = {(r.scheme, r.word_bits): r for r in evtlib.limits()}
 for W in (32, 64):
     two, three = rows["2l", W], rows["3l", W]
@@ -125,7 +127,8 @@ fig
 # word 0, bit 8. Port 10's handler raises port 10 again, once. **In which order are the
 # ports delivered?** Then: is it the order 2-level gives for the ports it can hold?
 
-# %%
+# %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["answer"]
+print("Answer:")
 CANON3 = dict(pending=(3, 10, 70, 4100), resume=(0, 0, 8), reraise=(10,))
 frames = bv.upcall_frames("3l", **CANON3)
 small3 = bv.upcall_frames("3l", pending=(3, 10, 70), resume=(0, 0, 8), reraise=(10,))

@@ -116,7 +116,8 @@ print(f"LINK has {LINK_BITS} bits: ports 1..{s.max_ports - 1}, "
 # Then the vCPU takes its upcall. In which order does Linux deliver them? (The 2-level
 # ABI would scan its bitmap in port order.)
 
-# %%
+# %% jupyter={"outputs_hidden": true} tags=["answer"]
+print("Answer:")
 fifo_order = fv.PRESETS["FIFO order"]
 before = fv.run_script(fifo_order[:-1]).model
 fig, queue_drawing = fv.plot_queues(before, title="queue 7 after raise 5, raise 3, raise 7")
@@ -128,7 +129,8 @@ fig
 # The figure was drawn from the model's words, and the cell below checks that its arrows
 # are exactly the model's links. Then the upcall:
 
-# %%
+# %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["answer"]
+print("Answer:")
 links = [(a, before.event_word(a) & LINK_MASK) for a in before.queue(0, 7)[:-1]]
 assert [(a, b) for q, a, b in queue_drawing.arrows] == links
 assert set(queue_drawing.pointers) == {(7, "HEAD", 5), (7, "tail", 7)}
@@ -217,7 +219,8 @@ print(fv.format_script(preempt.script))
 fig, _ = fv.plot_queues(preempt.after(5), title="before the upcall")
 fig
 
-# %%
+# %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["answer"]
+print("Answer:")
 print("delivered:", *preempt.delivered)
 assert preempt.delivered == (5, 9, 6, 4)
 
@@ -258,6 +261,14 @@ fig
 # linked; if the port is still that queue's tail, Xen resets the tail to 0. The queue is
 # empty, so port 5 gets a **fresh HEAD and READY**, and the upcall delivers it again in
 # the same pass.
+#
+# **A correction: this case is not the bug `e33d4257fc` fixed.** The first FIFO code
+# (`88910061ec`) already handled a port re-raised alone on the queue whose tail it still
+# is: it appends only when `port != q->tail`. The fix, "don't corrupt queues if an old
+# tail is linked", is for two races that a sequential model cannot show: an old tail
+# re-added on one CPU while another CPU raises a different event on the same queue, and
+# an old tail moved to another queue (priority or vCPU) and linked there before an event
+# is raised on its old queue. Notebook 07 replays both, with and without the fix.
 
 # %%
 old_tail = fv.run_script(fv.PRESETS["old tail re-raised"])

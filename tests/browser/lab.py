@@ -482,8 +482,11 @@ def open_and_run(
             stderr = [
                 o["text"] for c in state["cells"] for o in c["outs"] if o["kind"] == "stderr"
             ]
+            # count code cells in the model: a cell whose code is collapsed (an answer cell
+            # with jupyter.source_hidden) shows a placeholder instead of its input prompt
+            n_code = len(state["cells"]) if state["model"] else len(prompts)
             return RunResult(
-                name=name, code_cells=len(prompts), seconds=time.monotonic() - t0, stderr=stderr, retried=retried
+                name=name, code_cells=n_code, seconds=time.monotonic() - t0, stderr=stderr, retried=retried
             )
         if not retried and not _started(state) and time.monotonic() - t_run > 15:
             # belt and braces: nothing started 15 s after Run All (request lost): run again

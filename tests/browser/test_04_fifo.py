@@ -34,6 +34,26 @@ def test_fifo_notebook_steppers_and_explorer(page):
     click(page, f"{WALK} .evt-forward")
     wait_for_text(page, f"{WALK} .evt-why", step_re(1, n))
     assert walk[1].why in text_of(page, f"{WALK} .evt-why")
+    # the xchg of READY: the shared word is 0, Linux's local copy beside it holds q7
+    take = next(f for f in fv.ops(walk, "ready") if f.local_ready is not None)
+    jump = widget(page, f"{WALK} .evt-jump input")
+    jump.fill(str(take.index))
+    jump.press("Enter")
+    wait_for_text(page, f"{WALK} .evt-why", step_re(take.index, n))
+    assert "READY=0x0000" in text_of(page, f"{WALK} .evt-fifo-queues")
+    wait_for_text(page, f"{WALK} .evt-fifo-local-word",
+                  f"Linux's local copy: READY={take.local_ready:#06x}")
+    assert "local" in text_of(page, f"{WALK} .evt-fifo-queue[data-q='7'] .evt-fifo-local")
+    # the walk ends as 2-level's does: the upcall returns
+    assert walk[-1].op == "return"
+    press_slider(page, f"{WALK} .evt-slider", "End")
+    wait_for_text(page, f"{WALK} .evt-why", step_re(n, n))
+    assert walk[n].why in text_of(page, f"{WALK} .evt-why")
+    assert "so the upcall returns; it delivered 5, 3, 7" in text_of(page, f"{WALK} .evt-why")
+    assert page.locator(f"{WALK} .evt-fifo-local-word").count() == 0
+    click(page, f"{WALK} .evt-reset")
+    click(page, f"{WALK} .evt-forward")
+    wait_for_text(page, f"{WALK} .evt-why", step_re(1, n))
 
     # ------------------------------------------------ the explorer (section 10)
     frames = fv.fifo_frames(fv.PRESETS["FIFO order"])

@@ -33,35 +33,35 @@ def test_capacity_calculator(page):
     result = open_and_run(page, NOTEBOOK)
     assert result.code_cells >= 10
 
-    # starts on the reconstruction of the thread's "about 180"
-    start = wait_for_text(page, TEXT, lambda t: "= 180 guests" in t)
-    assert start.strip() == capacity.calculator_text(32, 4, 16, 188).strip()
+    # starts on the sourced reconstruction of the thread's "about 180"
+    start = wait_for_text(page, TEXT, lambda t: "= 184 guests" in t)
+    assert start.strip() == capacity.calculator_text(32, 5, 4, 72).strip()
     chart0 = figure_src(page)
 
     # one more dom0 port per guest: 2-level drops, the text shows the new arithmetic
     press_slider(page, ".evt-capacity .evt-cap-per-guest", "ArrowRight")
-    expected = capacity.calculator_text(32, 5, 16, 188)
-    text = wait_for_text(page, TEXT, lambda t: "5 port(s) per guest" in t)
+    expected = capacity.calculator_text(32, 6, 4, 72)
+    text = wait_for_text(page, TEXT, lambda t: "6 port(s) per guest" in t)
     assert text.strip() == expected.strip()
-    assert practical(text, "2-level") == "practical    (1024 - 1 - 300) // 5 = 723 // 5 = 144 guests"
+    assert practical(text, "2-level") == "practical    (1024 - 1 - 100) // 6 = 923 // 6 = 153 guests"
     chart1 = figure_src(page, other=chart0)
 
     # fewer dom0 vCPUs: the reservation shrinks by 7 ports per vCPU
     press_slider(page, ".evt-capacity .evt-cap-vcpus", "ArrowLeft", "ArrowLeft")
-    text = wait_for_text(page, TEXT, lambda t: "14 vCPUs x 7" in t)
-    assert text.strip() == capacity.calculator_text(32, 5, 14, 188).strip()
+    text = wait_for_text(page, TEXT, lambda t: "2 vCPUs x 7" in t)
+    assert text.strip() == capacity.calculator_text(32, 6, 2, 72).strip()
     chart2 = figure_src(page, other=chart1)
 
     # no physical IRQs at all
     press_slider(page, ".evt-capacity .evt-cap-irqs", "Home")
-    text = wait_for_text(page, TEXT, lambda t: "+ 0 IRQs/VIRQs = 98" in t)
-    assert text.strip() == capacity.calculator_text(32, 5, 14, 0).strip()
+    text = wait_for_text(page, TEXT, lambda t: "+ 0 IRQs/VIRQs = 14" in t)
+    assert text.strip() == capacity.calculator_text(32, 6, 2, 0).strip()
     chart3 = figure_src(page, other=chart2)
 
     # a 64-bit dom0: 2-level gets 4096 ports, FIFO does not change
     widget(page, ".evt-capacity .evt-cap-word select").select_option(label="64-bit dom0")
     text = wait_for_text(page, TEXT, lambda t: t.startswith("64-bit dom0"))
-    assert text.strip() == capacity.calculator_text(64, 5, 14, 0).strip()
-    assert practical(text, "FIFO") == practical(capacity.calculator_text(32, 5, 14, 0), "FIFO")
+    assert text.strip() == capacity.calculator_text(64, 6, 2, 0).strip()
+    assert practical(text, "FIFO") == practical(capacity.calculator_text(32, 6, 2, 0), "FIFO")
     figure_src(page, other=chart3)
 

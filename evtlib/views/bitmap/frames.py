@@ -144,6 +144,8 @@ def frames_from_steps(steps: Sequence[Step], before: Snapshot, *, vcpu: int = 0,
     levels, W = _levels(before), before.word_bits
     if first_why is None:
         first_why = describe_state(before, vcpu)
+        if scan == "from-zero":
+            first_why += " (not used: a from-zero scan starts from the lowest word and bit)"
     raw = [dict(step=None, why=first_why, state=before, local=None, delivered=(),
                 kind="start")]
     prev, delivered = before, []

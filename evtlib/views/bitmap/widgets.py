@@ -31,7 +31,8 @@ class UpcallExplorer(WidgetView):
 
     Every control offers only valid values: the word size is a toggle (32/64),
     the scan policy a dropdown, the resume position one bounded slider per
-    part ((word, bit) or (l1, l2, bit), each 0..W-1); port lists are typed
+    part ((word, bit) or (l1, l2, bit), each 0..W-1, rebuilt when W changes,
+    disabled under the "from-zero" scan, which ignores them); port lists are typed
     and checked, and a bad entry shows its message in the widget (the last
     good run stays on screen). Each change recomputes the frames once and
     replaces the stepper. ``css_class`` is added to the whole widget so that
@@ -53,18 +54,21 @@ class UpcallExplorer(WidgetView):
             resume = (0,) * self.levels
         self._make_choices(word_bits, scan)
         self._make_port_fields(pending, masked, reraise, masks, elsewhere)
-        names = ("word", "bit") if self.levels == 2 else ("l1", "l2", "bit")
-        self._make_resume_sliders(names, resume, word_bits)
+        self._names = ("word", "bit") if self.levels == 2 else ("l1", "l2", "bit")
+        self.resume_label = widgets.HTML()
+        self.resume_row = widgets.HBox()
+        self.resume: list = []
+        self._make_resume_sliders(resume, word_bits)
         self.message = widgets.HTML()
         self.box = widgets.VBox()
-        self._add_classes(names)
+        self._add_classes()
         self.widget = self._layout(css_class)
         self.frames: Frames | None = None
         self.stepper = None
-        self._busy = False
         for w in [self.word_bits, self.scan, self.pending, self.masked, self.reraise,
-                  self.masks, self.elsewhere, *self.resume]:
+                  self.masks, self.elsewhere]:
             w.observe(self._changed, names="value")
+        self._enable_resume()
         self.update()
 
     def _make_choices(self, word_bits: int, scan: str) -> None:
@@ -97,26 +101,52 @@ class UpcallExplorer(WidgetView):
                                       description="bound to vCPU 1", placeholder="e.g. 5",
                                       **text)
 
-    def _make_resume_sliders(self, names: Sequence[str], resume: Sequence[int],
-                             word_bits: int) -> None:
-        """One bounded slider (0..W-1) per part of the resume position."""
+    def _make_resume_sliders(self, resume: Sequence[int], word_bits: int) -> None:
+        """One bounded slider (0..W-1) per part of the resume position, in ``resume_row``.
+
+        Called again when W changes: new sliders, not a new ``max`` on the old
+        ones, because the browser's slider (noUiSlider) keeps its first range
+        for the Home/End keys, so End would stop at 31 after W went to 64.
+        """
         import ipywidgets as widgets
 
-        self.resume = [widgets.IntSlider(value=v, min=0, max=word_bits - 1,
-                                         description=f"resume {n}", continuous_update=False,
-                                         style={"description_width": "80px"},
-                                         layout=widgets.Layout(width="300px"))
-                       for n, v in zip(names, resume)]
+        old = self.resume
+        for w in old:
+            w.unobserve(self._changed, names="value")
+        top = word_bits - 1
+        self.resume = [widgets.IntSlider(value=min(v, top), min=0, max=top, description=n,
+                                         continuous_update=False,
+                                         style={"description_width": "initial"},
+                                         layout=widgets.Layout(width="240px"))
+                       for n, v in zip(self._names, resume)]
+        for w, n in zip(self.resume, self._names):
+            w.add_class(f"evt-resume-{n}")
+            w.observe(self._changed, names="value")
+        self.resume_row.children = (self.resume_label, *self.resume)
+        for w in old:
+            w.close()
 
-    def _add_classes(self, names: Sequence[str]) -> None:
+    def _enable_resume(self) -> None:
+        """The resume controls mean nothing to a from-zero scan: disable them, say why."""
+        off = self.scan.value == "from-zero"
+        for w in self.resume:
+            w.disabled = off
+        tip = ("from-zero always scans from the lowest word and bit, so it has no "
+               "resume position" if off else
+               "where the next scan starts: Linux's per-CPU resume position")
+        text = "resume position <i>(not used by from-zero)</i>" if off else "resume position"
+        self.resume_label.value = (f"<span style='white-space:nowrap;padding-right:6px;"
+                                   f"color:{'#888' if off else 'inherit'}' "
+                                   f"title='{tip}'>{text}</span>")
+
+    def _add_classes(self) -> None:
         """The ``evt-...`` CSS class of every control (browser tests find them by it)."""
         for w, cls in ((self.word_bits, "evt-wordbits"), (self.scan, "evt-scan"),
                        (self.pending, "evt-pending"), (self.masked, "evt-masked"),
                        (self.reraise, "evt-reraise"), (self.masks, "evt-masks"),
-                       (self.elsewhere, "evt-elsewhere"), (self.message, "evt-message")):
+                       (self.elsewhere, "evt-elsewhere"), (self.message, "evt-message"),
+                       (self.resume_label, "evt-resume-label")):
             w.add_class(cls)
-        for w, n in zip(self.resume, names):
-            w.add_class(f"evt-resume-{n}")
 
     def _layout(self, css_class: str):
         """The whole widget: the controls, the message line, the stepper's box."""
@@ -126,7 +156,7 @@ class UpcallExplorer(WidgetView):
             widgets.HBox([self.word_bits, self.scan]),
             widgets.HBox([widgets.VBox([self.pending, self.masked, self.elsewhere]),
                           widgets.VBox([self.reraise, self.masks])]),
-            widgets.HBox(self.resume)])
+            self.resume_row])
         widget = widgets.VBox([controls, self.message, self.box])
         widget.add_class("evt-explorer")
         if css_class != "evt-explorer":
@@ -134,15 +164,10 @@ class UpcallExplorer(WidgetView):
         return widget
 
     def _changed(self, change) -> None:
-        if self._busy:
-            return
         if change["owner"] is self.word_bits:
-            self._busy = True
-            try:
-                for s in self.resume:   # keep the position valid for the new W
-                    s.max = self.word_bits.value - 1
-            finally:
-                self._busy = False
+            self._make_resume_sliders([w.value for w in self.resume], self.word_bits.value)
+        if change["owner"] in (self.word_bits, self.scan):
+            self._enable_resume()
         self.update()
 
     def choices(self) -> dict:

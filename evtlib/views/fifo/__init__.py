@@ -22,7 +22,10 @@ Three layers, each usable alone:
   :func:`run_script` runs one with step recording and returns the model, the
   delivery order of each upcall and the list of :class:`Frame` (the start,
   then one frame per recorded model :class:`~evtlib.abi.records.Step`, whose
-  ``why`` is the model's sentence). :func:`parse_script` and
+  ``why`` is the model's sentence, and a "return" frame when an upcall that
+  ran returns). A frame taken during a scan also holds Linux's local copy
+  of READY (``Frame.local_ready``), which the drawings show beside the
+  shared READY word. :func:`parse_script` and
   :func:`format_script` convert to and from text (``"raise 5"``, ``"on 5
   raise 9"``). :data:`PRESETS` holds the notebook's scenarios.
 * **Renderings.** HTML (:func:`event_word_html`, :func:`queues_html`,

@@ -105,6 +105,10 @@ class QueueView:
     consume (0 = none: Linux reads HEAD). ``head_live`` says whether Linux
     would start from HEAD; a non-zero HEAD that is not live is stale (HEAD is
     never cleared). ``tail_live`` says whether the tail is still linked here.
+    ``local_ready`` is this queue's bit in Linux's local copy of READY (the
+    word its scan took with one xchg and works from; the shared READY bit is
+    ``ready``), or None when no scan is running (a model or a snapshot alone
+    does not hold the copy: pass the :class:`Frame`).
     """
 
     vcpu: int
@@ -117,6 +121,7 @@ class QueueView:
     links: tuple[tuple[int, int], ...]
     head_live: bool
     tail_live: bool
+    local_ready: bool | None = None
 
     @property
     def empty(self) -> bool:
@@ -125,7 +130,8 @@ class QueueView:
     @property
     def shown(self) -> bool:
         """Whether anything about this queue differs from a fresh, empty one."""
-        return bool(self.ready or self.head or self.tail or self.linux_next or self.ports)
+        return bool(self.ready or self.head or self.tail or self.linux_next or self.ports
+                    or self.local_ready)
 
 
 class _State:
@@ -135,10 +141,12 @@ class _State:
     private next pointer: while a handler runs, Linux holds the next port in
     a local variable and stores it only after the handler returns (as
     ``consume_one_event`` does), so the snapshot alone would lose the rest of
-    the queue. :func:`run_script` records them in each :class:`Frame`.
+    the queue. :func:`run_script` records them in each :class:`Frame`, with
+    ``local_ready``, Linux's local copy of vCPU 0's READY during a scan (None
+    outside one).
     """
 
-    def __init__(self, snap: Snapshot, cursors=()) -> None:
+    def __init__(self, snap: Snapshot, cursors=(), local_ready: int | None = None) -> None:
         if snap.scheme != "fifo":
             raise ValueError(f"expected a FIFO snapshot or model, got scheme {snap.scheme!r}")
         self.snap = snap
@@ -151,6 +159,7 @@ class _State:
             elif kind == "lastq":
                 self.lastq[port] = divmod(value, QUEUES)
         self.vcpus = [snap.vcpu(v) for v in range(snap.vcpus)]
+        self.local_ready = local_ready
         for v, q, nxt in cursors:
             lh = list(self.vcpus[v]["linux_head"])
             lh[q] = nxt
@@ -169,7 +178,7 @@ def _state(state) -> _State:
     if isinstance(state, Snapshot):
         return _State(state)
     if isinstance(state, Frame):
-        return _State(state.state, state.cursors)
+        return _State(state.state, state.cursors, state.local_ready)
     if isinstance(state, Fifo):
         return _State(state.snapshot())
     raise TypeError(f"expected a Fifo model, a FIFO Snapshot or a Frame, got {state!r}")
@@ -186,9 +195,11 @@ def _queue_view(st: _State, v: int, q: int) -> QueueView:
         ports.append(port)
         port = st.word(port) & LINK_MASK
     links = tuple((a, st.word(a) & LINK_MASK) for a in ports if st.word(a) & LINK_MASK)
+    local = st.local_ready if v == 0 else None     # scripts run vCPU 0's upcalls
     return QueueView(v, q, bool(d["ready"] >> q & 1), head, tail, lnext, tuple(ports),
                      links, head_live=bool(head and not lnext and ports and ports[0] == head),
-                     tail_live=bool(tail and tail in ports))
+                     tail_live=bool(tail and tail in ports),
+                     local_ready=None if local is None else bool(local >> q & 1))
 
 
 def queue_view(state, vcpu: int = 0, priority: int = PRIORITY_DEFAULT) -> QueueView:
@@ -242,6 +253,10 @@ class Frame:
     keeps the next port in a local variable and stores it only after the
     handler returns, so the snapshot alone would lose the rest of the queue.
     Pass the frame itself (not ``frame.state``) to the renderers to draw them.
+    ``local_ready`` is Linux's local copy of vCPU 0's READY while its scan
+    runs (the model records it as ``Step.local``), None outside a scan.
+    ``op`` is ``"return"`` for the frame :func:`run_script` adds when an
+    upcall that ran returns (like the bitmap views' end frame).
     """
 
     index: int
@@ -255,6 +270,7 @@ class Frame:
     step: Step | None = field(default=None, repr=False)
     lines: int = 0
     cursors: tuple[tuple[int, int, int], ...] = ()
+    local_ready: int | None = None
 
     def word(self, port: int) -> int:
         """The event word of ``port`` in this frame's state."""

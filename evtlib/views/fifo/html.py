@@ -27,6 +27,10 @@ _GHOST = ("display:inline-block;min-width:2.6em;padding:1px 4px;text-align:cente
           "border:1.5px dashed #999;border-radius:3px;color:#777")
 _HIGH = ";background:#ffe9a8"
 _TAG = "font-size:10px;color:#555;line-height:1.1;white-space:nowrap"
+#: Colour of Linux's local copy of READY (a dark shade of the bitmap views' local colour).
+LOCAL_COLOUR = "#5e3c99"
+_LOCAL_TIP = ("Linux's local copy of READY: the scan took READY with one xchg and "
+              "works from this copy; Xen's new READY bits wait in the shared word")
 
 
 def event_word_html(word: int, port: int | None = None) -> str:
@@ -89,14 +93,29 @@ def _queue_row(qv: QueueView, st: _State, high: int | None) -> str:
              "<span style='color:#bbb;font-size:10px;padding:0 3px'>ready=0</span>")
     return (f"<div class='evt-fifo-queue' data-q='{qv.priority}' style='margin:3px 0'>"
             f"<span style='display:inline-block;width:2.4em;font-weight:bold'>"
-            f"q{qv.priority}</span>{ready} {body}</div>")
+            f"q{qv.priority}</span>{ready}{_local_tag(qv)} {body}</div>")
+
+
+
+def _local_tag(qv: QueueView) -> str:
+    """This queue's bit in Linux's local READY copy (nothing outside a scan)."""
+    if qv.local_ready is None:
+        return ""
+    if qv.local_ready:
+        return (f" <span class='evt-fifo-local' title='{_E(_LOCAL_TIP)}' style='border:1.5px "
+                f"solid {LOCAL_COLOUR};color:{LOCAL_COLOUR};border-radius:3px;padding:0 2px;"
+                f"font-size:10px'>local</span>")
+    return (f" <span class='evt-fifo-local' title='{_E(_LOCAL_TIP)}' style='color:#bbb;"
+            f"font-size:10px'>local=0</span>")
 
 
 def queues_html(state, vcpu: int | None = None, highlight: int | None = None) -> str:
     """Each non-empty queue as boxes and arrows, with HEAD, READY, tail and next.
 
     ``vcpu=None`` draws every vCPU. Dashed boxes are pointers to ports that
-    are no longer on the queue: a stale HEAD, a consumed tail.
+    are no longer on the queue: a stale HEAD, a consumed tail. During a scan
+    (a :class:`Frame` taken while the upcall runs), Linux's local copy of
+    READY is shown beside the shared word, and each queue says its bit in it.
     """
     st = _state(state)
     vs = range(len(st.vcpus)) if vcpu is None else [check_int(vcpu, "vCPU", 0, len(st.vcpus) - 1)]
@@ -106,8 +125,15 @@ def queues_html(state, vcpu: int | None = None, highlight: int | None = None) ->
         rows = [_queue_row(qv, st, highlight) for qv in queue_views(st, v)]
         head = (f"vCPU {v}: upcall_pending={int(st.snap.upcall_pending[v])} "
                 f"READY={d['ready']:#06x}")
+        local = st.local_ready if v == 0 else None
+        if local is not None:
+            copy = _E(f"Linux's local copy: READY={local:#06x}")
+            head = (f"{_E(head)} &middot; <span class='evt-fifo-local-word' "
+                    f"style='color:{LOCAL_COLOUR}' title='{_E(_LOCAL_TIP)}'>{copy}</span>")
+        else:
+            head = _E(head)
         body = "".join(rows) or "<div style='color:#888'>all 16 queues empty</div>"
-        out.append(f"<div style='margin-bottom:4px'><div style='color:#333'>{_E(head)}</div>"
+        out.append(f"<div style='margin-bottom:4px'><div style='color:#333'>{head}</div>"
                    f"{body}</div>")
     return (f"<div class='evt-fifo-queues' style='{_MONO};font-size:12px'>"
             + "".join(out) + "</div>")

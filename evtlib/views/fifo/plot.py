@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .frames import WORD_FIELDS, QueueView, _state, _word, decode_word, queue_views, word_bits
+from .html import LOCAL_COLOUR
 
 __all__ = ["WordDrawing", "QueueDrawing", "plot_event_word", "plot_queues"]
 
@@ -28,7 +29,10 @@ class QueueDrawing:
     ``boxes``: ``(priority, port, x, y, ghost)``; ``arrows``: ``(priority,
     from_port, to_port)`` for each LINK drawn; ``pointers``: ``(priority,
     name, port)`` with name HEAD, tail or next; ``ready``: priorities drawn
-    as READY.
+    as READY (the shared word); ``local_ready``: priorities drawn as set in
+    Linux's local copy of READY (during a scan only); ``words``: the line
+    drawn above the queues, the shared READY and, during a scan, the local
+    copy beside it.
     """
 
     vcpu: int
@@ -37,6 +41,8 @@ class QueueDrawing:
     arrows: tuple[tuple[int, int, int], ...]
     pointers: tuple[tuple[int, str, int], ...]
     ready: tuple[int, ...]
+    local_ready: tuple[int, ...] = ()
+    words: str = ""
 
 
 def _figure(w: float, h: float):
@@ -138,8 +144,13 @@ def _plot_queue(ax, qv: QueueView, y: float, boxes: list, arrows: list,
                 pointers: list) -> None:
     """Draw one queue at height ``y``, appending what was drawn to the lists."""
     label = f"q{qv.priority}" + ("  READY" if qv.ready else "")
-    ax.text(-0.3, y + 0.3, label, ha="right", va="center", fontsize=10,
+    local = qv.local_ready is not None
+    ax.text(-0.3, y + (0.42 if local else 0.3), label, ha="right", va="center", fontsize=10,
             fontweight="bold", color="#2a7" if qv.ready else "#333")
+    if local:       # this queue's bit in Linux's local copy of READY
+        ax.text(-0.3, y + 0.08, "local READY" if qv.local_ready else "local=0", ha="right",
+                va="center", fontsize=8.5, color=LOCAL_COLOUR if qv.local_ready else "#aaa",
+                fontweight="bold" if qv.local_ready else "normal")
     pos, ghosts = _queue_boxes(ax, qv, y, boxes)
     _queue_links(ax, qv, y, pos, ghosts, arrows)
     _queue_pointers(ax, qv, y, pos, ghosts, pointers)
@@ -151,24 +162,44 @@ def plot_queues(state, vcpu: int = 0, title: str | None = None):
     Solid boxes are linked events in consume order, arrows their LINKs;
     HEAD, tail (Xen-private) and next (Linux-private) point at boxes; a
     dashed box is a pointer to a port no longer on the queue (stale HEAD,
-    consumed tail). Returns ``(figure, QueueDrawing)``.
+    consumed tail). Above the queues: the shared READY word and, for a
+    :class:`~evtlib.views.fifo.frames.Frame` taken during a scan, Linux's
+    local copy of it beside it (each queue then says its bit in the copy).
+    Returns ``(figure, QueueDrawing)``.
     """
     st = _state(state)
     views = queue_views(st, vcpu)
     ncols = max([len(qv.ports) + 2 for qv in views] + [4])
     rows = max(len(views), 1)
-    fig, ax = _figure(1.6 + 1.25 * ncols, 0.6 + 1.1 * rows)
+    fig, ax = _figure(1.6 + 1.25 * ncols, 0.95 + 1.1 * rows + (0.3 if title else 0))
     boxes: list = []
     arrows: list = []
     pointers: list = []
     for r, qv in enumerate(views):
         _plot_queue(ax, qv, -1.3 * r, boxes, arrows, pointers)
     ready = [qv.priority for qv in views if qv.ready]
+    local = [qv.priority for qv in views if qv.local_ready]
     if not views:
         ax.text(0, 0.3, f"vCPU {vcpu}: all 16 queues empty", fontsize=10, color="#888")
+    words = _ready_words(ax, st, vcpu)
     if title:
-        ax.text(-1.6, 1.55, title, ha="left", va="center", fontsize=10)
+        ax.text(-1.6, 2.05, title, ha="left", va="center", fontsize=10)
     ax.set_xlim(-1.7, 1.6 * ncols + 0.2)
-    ax.set_ylim(-1.3 * rows + 0.95, 1.75 if title else 1.35)
+    ax.set_ylim(-1.3 * rows + 0.95, 2.3 if title else 1.85)
     return fig, QueueDrawing(vcpu, tuple(views), tuple(boxes), tuple(arrows),
-                             tuple(pointers), tuple(ready))
+                             tuple(pointers), tuple(ready), tuple(local), words)
+
+
+def _ready_words(ax, st, vcpu: int) -> str:
+    """The line above the queues: the shared READY word, and Linux's local copy
+    of it while a scan runs. Returns the text drawn."""
+    shared = f"vCPU {vcpu}: READY={st.vcpus[vcpu]['ready']:#06x}"
+    local = st.local_ready if vcpu == 0 else None
+    ax.text(-1.6, 1.6, shared, ha="left", va="center", fontsize=9.5, color="#333")
+    if local is None:
+        return shared
+    copy = f"Linux's local copy: READY={local:#06x}"
+    ax.annotate(copy, (1, 0.5), xycoords=ax.texts[-1], xytext=(14, 0),
+                textcoords="offset points", ha="left", va="center", fontsize=9.5,
+                color=LOCAL_COLOUR, fontweight="bold")
+    return f"{shared}   {copy}"

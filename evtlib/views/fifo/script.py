@@ -235,8 +235,9 @@ class _Recorder:
                 before = dict(self.prev.words).get(st.port, 0)
                 self.cursors[st.where] = before & LINK_MASK
             cursors = tuple((v, q, x) for (v, q), x in sorted(self.cursors.items()))
+            local = st.local if isinstance(st.local, int) else None
             self.frames.append(Frame(len(self.frames), st.op, st.port, st.why, st.state, action,
-                                     line, tuple(self.delivered), st, self.n, cursors))
+                                     line, tuple(self.delivered), st, self.n, cursors, local))
             self.prev = st.state
         if steps:
             # Bookkeeping after the last recorded step (Xen's tail moves after
@@ -254,6 +255,18 @@ class _Recorder:
             _apply(self.s, rule[2:])
             self.flush(rule, line)
 
+    def returned(self, action: tuple, line: int, delivered: Sequence[int]) -> None:
+        """The frame after an upcall that ran: Linux returns from the handler."""
+        if not any(f.op == "upcall" and f.line == line for f in self.frames):
+            return      # Xen did not enter the handler: the "no-upcall" frame says so
+        snap = self.s.snapshot()
+        ports = ", ".join(map(str, delivered)) or "nothing"
+        left = ", ".join(map(str, snap.pending))
+        why = (f"upcall_pending stayed clear during the last pass, so the upcall returns; "
+               f"it delivered {ports}" + (f" (still pending: {left})" if left else ""))
+        self.frames.append(Frame(len(self.frames), "return", None, why, snap, action, line,
+                                 tuple(self.delivered), None, self.n, self.frames[-1].cursors))
+
     def nothing(self, action: tuple, line: int) -> None:
         """A frame for an action that recorded no step."""
         self.frames.append(Frame(len(self.frames), "nothing", None, _noop_why(action),
@@ -265,7 +278,8 @@ def run_script(script) -> ScriptRun:
     """Run ``script`` on a fresh recorded one-vCPU :class:`Fifo` (see :mod:`evtlib.views.fifo`).
 
     ``on`` rules wait for the next delivery of their port; every rule waiting
-    for a port runs (in script order) in that delivery's handler, once.
+    for a port runs (in script order) in that delivery's handler, once. An
+    upcall that ran ends with a ``"return"`` frame: the upcall returns.
     """
     script = check_script(script)
     rec = _Recorder(len(script))
@@ -276,10 +290,11 @@ def run_script(script) -> ScriptRun:
             rec.rules.setdefault(action[1], []).append((line, action))
             continue
         out = _apply(rec.s, action, rec.handler)
-        if action[0] == "upcall":
-            upcalls.append(tuple(out))
         if not rec.flush(action, line):
             rec.nothing(action, line)
+        if action[0] == "upcall":
+            upcalls.append(tuple(out))
+            rec.returned(action, line, out)
     rec.s.record(False)
     return ScriptRun(script, rec.s, tuple(rec.frames), tuple(upcalls))
 
