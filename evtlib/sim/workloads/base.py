@@ -149,6 +149,12 @@ class Workload:
     def events(self, ticks: int, rng: np.random.Generator) -> Iterable[Pair]:
         raise NotImplementedError
 
+    def expected_raises(self, ticks: int) -> float | None:
+        """About how many raises :meth:`events` schedules over ``ticks`` ticks
+        (None: unknown); hook raises not included. For checking a run's size
+        before it starts."""
+        return None
+
     def on_deliver(self, port: int, tick: int) -> Iterable[Pair]:
         return ()
 
@@ -218,6 +224,10 @@ class Mix(Workload):
         # Stable: same-tick events keep component order, then their own order.
         out.sort(key=lambda e: e[0])
         return out
+
+    def expected_raises(self, ticks):
+        counts = [w.expected_raises(ticks) for w in self.parts]
+        return None if None in counts else sum(counts)
 
     def on_deliver(self, port, tick):
         out = []
