@@ -226,9 +226,21 @@ class EventTable:
         if kind is not None:
             k = KINDS.index(kind)
             return [_record(k, row) for row in self.rows[k][:stop].tolist()]
-        kinds = self.kinds[:stop].tolist()
-        its = [iter(r[:stop].tolist()) for r in self.rows]
-        return [_record(k, next(its[k])) for k in kinds]
+        return [e for chunk in self.chunks(stop) for e in chunk]
+
+    def chunks(self, stop: int | None = None, size: int = 20_000):
+        """The first ``stop`` events (all by default) as records, in lists of
+        at most ``size``: memory stays a chunk's worth whatever the length."""
+        stop = len(self.kinds) if stop is None else min(stop, len(self.kinds))
+        done = [0, 0, 0]
+        for lo in range(0, stop, size):
+            kinds = self.kinds[lo:min(lo + size, stop)]
+            its = []
+            for k in range(3):
+                n = int(np.count_nonzero(kinds == k))
+                its.append(iter(self.rows[k][done[k]:done[k] + n].tolist()))
+                done[k] += n
+            yield [_record(k, next(its[k])) for k in kinds.tolist()]
 
     def __eq__(self, other) -> bool:
         if not isinstance(other, EventTable):
@@ -290,6 +302,10 @@ class TableBuilder:
     @property
     def deliveries(self) -> int:
         return len(self.d) // 5
+
+    @property
+    def upcalls(self) -> int:
+        return len(self.u) // 9
 
     def table(self) -> EventTable:
         """The table; it shares the builder's memory (add nothing afterwards)."""

@@ -47,7 +47,9 @@ class Run:
     def __init__(self, s, workload: Workload, sched, ticks: int, handler_time: int,
                  port_time: dict, progress: Progress | None) -> None:
         self.s, self.ticks = s, ticks
-        self.sched, self.next = sched, 0          # scheduled raises, next index
+        # Scheduled raises (ticks and ports, in raise order) and the next one.
+        self.sched_t, self.sched_p = sched
+        self.next = 0
         self.heap: list = []                      # hook raises: (tick, seq, port)
         self.seq = 0
         self.now = 0
@@ -58,6 +60,7 @@ class Run:
         self.hook = workload.on_deliver if hooked != frozenset() else None
         self.vcpu = 0
         self.upcall_no = 0
+        self.open: tuple | None = None            # the upcall in progress
         self.stopped: str | None = None
         self.dropped = 0
         self.xen = [0, 0, 0]                      # reads, writes, atomics of raises
@@ -80,13 +83,14 @@ class Run:
     # Xen side -----------------------------------------------------------
     def raise_due(self) -> None:
         """Raise every event due by now: scheduled before hook events of a tick."""
-        now, sched, heap = self.now, self.sched, self.heap
+        now, st, sp, heap = self.now, self.sched_t, self.sched_p, self.heap
+        n = len(st)
         while True:
-            if self.next < len(sched) and sched[self.next][0] <= now:
-                if heap and heap[0][0] < sched[self.next][0]:
+            if self.next < n and st[self.next] <= now:
+                if heap and heap[0][0] < st[self.next]:
                     tick, _, port = heapq.heappop(heap)
                 else:
-                    tick, port = sched[self.next]
+                    tick, port = st[self.next], sp[self.next]
                     self.next += 1
             elif heap and heap[0][0] <= now:
                 tick, _, port = heapq.heappop(heap)
@@ -132,7 +136,7 @@ class Run:
 
     def next_event(self) -> int | None:
         """The tick of the next raise due (scheduled or hook), or None."""
-        due = self.sched[self.next][0] if self.next < len(self.sched) else None
+        due = self.sched_t[self.next] if self.next < len(self.sched_t) else None
         if self.heap and (due is None or self.heap[0][0] < due):
             due = self.heap[0][0]
         return due
@@ -182,15 +186,15 @@ class Run:
     def upcall(self, v: int) -> None:
         s = self.s
         c = s.counters
-        before = (c.reads, c.writes, c.atomics, c.passes)
-        xen_before = tuple(self.xen)
-        delivered_before = self.table.deliveries
         self.upcall_no += 1
         self.vcpu = v
-        start = self.now
-        # Reserved where it started; filled in once its costs are known,
-        # even if the run is interrupted inside it.
-        slot = self.table.add_upcall()
+        # What the upcall's record needs, noted before its row is reserved
+        # where it starts; close_upcall fills the row in once its costs are
+        # known, even if the run is interrupted (Ctrl-C) anywhere in it.
+        self.open = (self.table.upcalls, self.now, v, self.upcall_no,
+                     (c.reads, c.writes, c.atomics, c.passes), tuple(self.xen),
+                     self.table.deliveries)
+        self.table.add_upcall()
         try:
             s.upcall(v, handler=self.handler)
         except (UpcallLimitError, ClockLimit) as e:
@@ -199,15 +203,24 @@ class Run:
                             if isinstance(e, UpcallLimitError) else
                             f"at tick {self.now} on vCPU {v}: {e}")
         finally:
-            x = [n - m for n, m in zip(self.xen, xen_before)]
-            self.table.set_upcall(
-                slot, start, v, self.upcall_no, self.now,
-                self.table.deliveries - delivered_before, c.reads - before[0] - x[0],
-                c.writes - before[1] - x[1], c.atomics - before[2] - x[2],
-                c.passes - before[3])
-            self.last_end = self.now
+            self.close_upcall()
         if s.upcall_pending(v):
             self.flag(v)
+
+    def close_upcall(self) -> None:
+        """Fill in the row of the upcall in progress, if its row was reserved."""
+        if self.open is None:
+            return
+        i, start, v, number, before, xen_before, delivered_before = self.open
+        if i < self.table.upcalls:
+            c = self.s.counters
+            x = [n - m for n, m in zip(self.xen, xen_before)]
+            self.table.set_upcall(
+                i, start, v, number, self.now, self.table.deliveries - delivered_before,
+                c.reads - before[0] - x[0], c.writes - before[1] - x[1],
+                c.atomics - before[2] - x[2], c.passes - before[3])
+            self.last_end = self.now
+        self.open = None
 
     def report_progress(self) -> None:
         self.progress(min(self.now, self.ticks), self.ticks)

@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 import textwrap
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -119,18 +118,23 @@ class Trace:
 
         ``limit`` caps the number of event lines (the rest are counted).
         """
+        return "\n".join(self.lines(limit))
+
+    def lines(self, limit: int | None = None):
+        """The lines of :meth:`text`, one at a time (a long trace is never
+        held as one string)."""
         if limit is not None:
             limit = check_int(limit, "limit", 0)
-        lines = header_lines(self.config)
-        lines.append("")
-        lines.append(f"{'tick':>6}  {'event':<8} {'port':>6}  {'vcpu':<4} detail")
-        shown = self.table.records(stop=limit)
-        lines += [event_line(e) for e in shown]
-        if len(shown) < len(self.table):
-            lines.append(f"{'':>6}  ... {len(self.table) - len(shown)} more events")
-        lines.append("")
-        lines += summary_lines(self.summary, self.config)
-        return "\n".join(fit(line) for line in lines)
+        yield from map(fit, header_lines(self.config))
+        yield ""
+        yield f"{'tick':>6}  {'event':<8} {'port':>6}  {'vcpu':<4} detail"
+        for chunk in self.table.chunks(limit):
+            yield from (fit(event_line(e)) for e in chunk)
+        shown = len(self.table) if limit is None else min(limit, len(self.table))
+        if shown < len(self.table):
+            yield f"{'':>6}  ... {len(self.table) - shown} more events"
+        yield ""
+        yield from map(fit, summary_lines(self.summary, self.config))
 
     # ------------------------------------------------------------- JSON
     def to_dict(self) -> dict:
@@ -171,14 +175,16 @@ class Trace:
         holds half a trace (if the run is interrupted, or the disk fills).
         """
         path = Path(path)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent or ".")
+        # Beside the target (same file system, so the rename is atomic), with
+        # the permissions a new file gets.
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
         try:
-            with os.fdopen(fd, "w", encoding="utf-8") as f:
+            with open(tmp, "w", encoding="utf-8") as f:
                 for chunk in self._chunks():
                     f.write(chunk)
             os.replace(tmp, path)
         except BaseException:
-            os.unlink(tmp)
+            tmp.unlink(missing_ok=True)
             raise
 
     @classmethod
@@ -206,27 +212,21 @@ def _ordered(parts) -> tuple:
     return config, table, summary
 
 
-def event_rows(table: EventTable, chunk: int = 100_000):
+def event_rows(table: EventTable, chunk: int = 20_000):
     """The JSON rows of the events in order, as ``json.dumps(row,
     separators=(",", ":"))`` writes them, in lists of ``chunk`` rows."""
-    done = [0, 0, 0]
-    for lo in range(0, len(table), chunk):
-        kinds = table.kinds[lo:lo + chunk]
-        its = []
-        for k in range(3):
-            n = int(np.count_nonzero(kinds == k))
-            its.append(iter(table.rows[k][done[k]:done[k] + n].tolist()))
-            done[k] += n
-        yield [_row_text(k, next(its[k])) for k in kinds.tolist()]
+    for events in table.chunks(size=chunk):
+        yield [_row_text(e) for e in events]
 
 
-def _row_text(k: int, row: list) -> str:
-    if k == 0:
-        return '["r",%d,%d,%d,%s]' % (row[0], row[1], row[2], "true" if row[3] else "false")
-    if k == 1:
-        lat = "null" if row[3] == NO_LATENCY else row[3]
-        return '["d",%d,%d,%d,%s,%d]' % (row[0], row[1], row[2], lat, row[4])
-    return '["u",%d,%d,%d,%d,%d,%d,%d,%d,%d]' % tuple(row)
+def _row_text(e: Event) -> str:
+    if type(e) is RaiseEvent:
+        return '["r",%d,%d,%d,%s]' % (e.tick, e.port, e.vcpu, "true" if e.merged else "false")
+    if type(e) is DeliverEvent:
+        lat = "null" if e.latency is None else e.latency
+        return '["d",%d,%d,%d,%s,%d]' % (e.tick, e.port, e.vcpu, lat, e.upcall)
+    return '["u",%d,%d,%d,%d,%d,%d,%d,%d,%d]' % (
+        e.tick, e.vcpu, e.index, e.end, e.deliveries, e.reads, e.writes, e.atomics, e.passes)
 
 
 # ------------------------------------------------------------ text parts
