@@ -182,3 +182,11 @@ def test_text_of_a_trace_with_a_huge_string(trace):
     t = Trace(big, trace.table, trace.summary)
     lines = t.text(limit=3).splitlines()
     assert all(len(line) <= 72 for line in lines)
+
+
+@pytest.mark.parametrize("chunk", [1, 40, 1000])
+def test_the_bulk_reader_cuts_rows_into_chunks_anywhere(trace, monkeypatch, chunk):
+    """The rows are parsed a chunk at a time, cut between whole rows."""
+    monkeypatch.setattr(tracefile, "_CHUNK", chunk)
+    got = tracefile._fast([trace.dumps().encode()], "t")
+    assert got is not None and got[2] == trace.table

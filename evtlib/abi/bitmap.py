@@ -36,6 +36,7 @@ class BitmapScheme(EventChannels):
         timer_first = check_flag(timer_first, "timer_first")
         super().__init__(vcpus, self.port_limit(W))
         self.word_bits, self.scan, self.timer_first = W, scan, timer_first
+        self._resumes = scan == "resume"
         self._shift = W.bit_length() - 1
         self._low = W - 1
         self._nwords = W ** (self.levels - 1)
@@ -46,8 +47,9 @@ class BitmapScheme(EventChannels):
         full = (1 << W) - 1
         self._cpumask = [[full] * self._nwords] + [Sparse() for _ in range(self.vcpus - 1)]
         self._cpumask[0][0] = full & ~1
-        # Per-CPU resume position as (flat word index, bit): "last handled + 1".
-        self._resume = [(0, 0)] * self.vcpus
+        # Per-CPU resume position, "last handled + 1", as a flat bit index:
+        # word * W + bit (so the wrap (last word, W-1) -> (0, 0) is mod max_ports).
+        self._resume = [0] * self.vcpus
         self._init_selectors()
         # The running scan's local selector copy (for Step.local only).
         self._words = None
@@ -193,10 +195,7 @@ class BitmapScheme(EventChannels):
             self._timer_check(cpu, deliver)
         words = self._sel_take(cpu)
         try:
-            if self.scan == "resume":
-                self._scan_resume(cpu, deliver, words)
-            else:
-                self._scan_from_zero(cpu, deliver, words)
+            (self._scan_resume if self._resumes else self._scan_from_zero)(cpu, deliver, words)
         finally:
             self._words = None
 
@@ -285,18 +284,16 @@ class BitmapScheme(EventChannels):
     def _scan_resume(self, cpu: int, deliver: Deliver, words) -> None:
         """``evtchn_2l_handle_events`` (spec 1.6), over any height of selector."""
         W, low, nwords, resume = self.word_bits, self._low, self._nwords, self._resume
-        start_w, start_b = resume[cpu]
-        rec, c = self._steps is not None, self.counters
+        start_w, start_b = resume[cpu] >> self._shift, resume[cpu] & low
+        rec, c, top = self._steps is not None, self.counters, self.max_ports
+        quiet, limit = self._quiet, self._upcall_limit
         pend, mask, mine = self._pending, self._mask, self._cpumask[cpu]
         # The 2-level local copy is one int: read it inline (no method call).
-        flat, first_from, discard = type(words) is WordSet, words.first_from, words.discard
+        flat = type(words) is WordSet
         w, i = start_w, 0
         while True:
-            if flat:
-                above = words.bits >> w
-                found = w + (above & -above).bit_length() - 1 if above else -1
-            else:
-                found = first_from(w)
+            found = ((w + (above & -above).bit_length() - 1 if (above := words.bits >> w) else -1)
+                     if flat else words.first_from(w))
             if found < 0:
                 if not words:
                     break
@@ -324,15 +321,17 @@ class BitmapScheme(EventChannels):
                 pend[w] &= ~(1 << b)
                 b = (b + 1) & low
                 try:
-                    deliver(port, rec and f"resume scan: bit {port - w * W} is the next "
-                            f"set bit of the word-{w} snapshot, so port {port} is delivered")
+                    if quiet is not None and len(quiet) + 1 < limit:
+                        quiet.append(port)      # nothing to run or record, below the limit
+                    else:
+                        deliver(port, rec and self._why_next(w, port))
                 except BaseException:
                     # The handler counts as returned: the position moves past it.
-                    resume[cpu] = (w, b) if b else ((w + 1) % nwords, 0)
+                    resume[cpu] = port + 1 if port + 1 < top else 0
                     self._rearm(cpu, words, None, port)
                     raise
-                # Next caller starts at last processed + 1 (wrapping the word).
-                resume[cpu] = (w, b) if b else ((w + 1) % nwords, 0)
+                # Next caller starts at last processed + 1 (wrapping words too).
+                resume[cpu] = port + 1 if port + 1 < top else 0
                 if rec:
                     self._record_resume(cpu)
                 if not b:
@@ -342,13 +341,17 @@ class BitmapScheme(EventChannels):
                 if flat:
                     words.bits &= ~(1 << w)
                 else:
-                    discard(w)
+                    words.discard(w)
             w, i = (w + 1) % nwords, i + 1
 
     WRAP_WHY = "no selected word at or above the scan point: wrap to word 0"
 
+    def _why_next(self, w: int, port: int) -> str:
+        return (f"resume scan: bit {port - w * self.word_bits} is the next set bit of "
+                f"the word-{w} snapshot, so port {port} is delivered")
+
     def _record_resume(self, cpu: int) -> None:
-        where = self._position(*self._resume[cpu])
+        where = self._position(*divmod(self._resume[cpu], self.word_bits))
         self._record("resume", cpu, None, where,
                      why=f"the next scan will start just after it, at {where}")
 
@@ -363,7 +366,7 @@ class BitmapScheme(EventChannels):
 
     # ------------------------------------------------------ resume position
     def resume_position(self, vcpu: int) -> tuple:
-        return self._position(*self._resume[self._vcpu(vcpu)])
+        return self._position(*divmod(self._resume[self._vcpu(vcpu)], self.word_bits))
 
     def set_resume_position(self, vcpu: int, pos) -> None:
         vcpu = self._vcpu(vcpu)
@@ -372,7 +375,8 @@ class BitmapScheme(EventChannels):
             raise ValueError(f"resume position must be a tuple ({', '.join(names)}), "
                              f"got {pos!r}")
         parts = [check_int(p, n, 0, self.word_bits - 1) for p, n in zip(pos, names)]
-        self._resume[vcpu] = self._flat_position(parts)
+        w, b = self._flat_position(parts)
+        self._resume[vcpu] = w * self.word_bits + b
 
     # ------------------------------------------------------------ reporting
     def shared_bytes(self) -> int:
@@ -398,10 +402,11 @@ class BitmapScheme(EventChannels):
         # the port lists and non-zero words are listed only when read.
         pend = self._pend_pages.freeze(self._pending)
         mask = self._mask_pages.freeze(self._mask)
-        bitmaps = Later(bitmap_fields, pend, mask, self._pend_pages.size, self.word_bits)
+        W = self.word_bits
+        bitmaps = Later(bitmap_fields, pend, mask, self._pend_pages.size, W)
         rows = self._rows
         for v in range(self.vcpus):
-            row = self._sel_state(v) + (("resume", self._position(*self._resume[v])),
+            row = self._sel_state(v) + (("resume", self._position(*divmod(self._resume[v], W))),
                                         ("timer", self._timer[v]))
             if row != rows[v]:
                 rows[v] = row

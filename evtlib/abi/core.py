@@ -110,6 +110,10 @@ class EventChannels:
         self.counters = Counters()
         self._steps: list[Step] | None = None
         self._in_upcall: int | None = None
+        # During an upcall with no handler and no recording: the list of
+        # ports delivered, which a scan may append to itself instead of
+        # calling deliver() (the fast path); None otherwise.
+        self._quiet: list[int] | None = None
 
     @property
     def upcall_limit(self) -> int:
@@ -363,6 +367,10 @@ class EventChannels:
             return []
         delivered: list[int] = []
         deliver = self._deliverer(vcpu, handler, delivered)
+        # With no handler to run and nothing to record, a scan may simply
+        # append each port it acks to this list (see ``_quiet``), as long as
+        # that does not reach the limit: deliver() raises UpcallLimitError.
+        self._quiet = delivered if handler is None and self._steps is None else None
         self._in_upcall = vcpu
         counters.upcalls += 1
         if self._steps is not None:
@@ -375,7 +383,7 @@ class EventChannels:
             self._interrupted(vcpu)
             raise
         finally:
-            self._in_upcall = None
+            self._in_upcall = self._quiet = None
             counters.deliveries += len(delivered)
         return delivered
 
@@ -410,12 +418,15 @@ class EventChannels:
             # taking its local copy and using it: the scan then puts back
             # what it still holds, as for any exception, and nothing is lost.
             if len(delivered) >= limit:
-                raise UpcallLimitError(
-                    f"upcall on vCPU {vcpu} reached its limit of {limit} deliveries "
-                    f"(last port {port}); a handler that re-raises its port every "
-                    f"time never lets it end. Raise upcall_limit if this is intended")
+                self._limit_reached(vcpu, port)
 
         return deliver
+
+    def _limit_reached(self, vcpu: int, port: int) -> None:
+        raise UpcallLimitError(
+            f"upcall on vCPU {vcpu} reached its limit of {self._upcall_limit} deliveries "
+            f"(last port {port}); a handler that re-raises its port every "
+            f"time never lets it end. Raise upcall_limit if this is intended")
 
     def _passes(self, vcpu: int, deliver: Deliver) -> None:
         """The body of ``__xen_evtchn_do_upcall``: passes while Xen sets the flag again."""

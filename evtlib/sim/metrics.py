@@ -14,13 +14,13 @@ from __future__ import annotations
 
 import heapq
 import math
-from collections import defaultdict
 from dataclasses import dataclass
 from typing import Iterable, Sequence
 
 import numpy as np
 
 from ..abi.checks import check_int
+from .portcols import PortColumns, PortStats, port_columns
 from .records import NO_LATENCY
 from .trace import Trace, fit
 
@@ -58,24 +58,6 @@ def jain(values: Iterable[float]) -> float | None:
 
 
 # -------------------------------------------------------------- per port
-@dataclass(frozen=True)
-class PortStats:
-    """What happened to one port over the run (waits in ticks)."""
-
-    port: int
-    cls: str
-    raises: int
-    merged: int
-    deliveries: int
-    p50: int | None
-    p99: int | None
-    max: int | None
-    mean: float | None
-    longest_wait: int | None   # delivered or still waiting at the end
-    waiting_at_end: int        # unmerged raises never delivered
-    starved: bool              # some raise waited longer than the horizon
-
-
 def latencies(trace: Trace, port: int | None = None, cls: str | None = None) -> list[int]:
     """Raise-to-delivery latencies, in delivery order (one port, one class, or all)."""
     return _latencies(trace, port, cls).tolist()
@@ -101,67 +83,13 @@ def _horizon(trace: Trace, horizon: int | None) -> int:
     return check_int(horizon, "horizon", 0)
 
 
-def _nearest_rank(ordered: np.ndarray, starts: np.ndarray, counts: np.ndarray,
-                  q: float) -> np.ndarray:
-    """Nearest-rank q-percentile of each group of ``ordered`` (sorted within
-    groups): the same float arithmetic as :func:`percentile`."""
-    rank = np.maximum(1, np.ceil(q / 100 * counts)).astype(np.int64)
-    return ordered[starts + rank - 1]
-
-
 def port_stats(trace: Trace, horizon: int | None = None) -> dict[int, PortStats]:
     """Per-port statistics, keyed and ordered by port.
 
     A still-waiting raise counts as a wait of ``summary.end - raise tick``.
-    Computed on the event columns, a few passes of numpy in all.
+    Computed on the event columns (:mod:`evtlib.sim.portcols`).
     """
-    horizon = _horizon(trace, horizon)
-    t, end = trace.table, trace.summary.end
-    rp, dp = t.column("r", "port"), t.column("d", "port")
-    still = np.array(trace.summary.waiting, dtype=np.int64).reshape(-1, 2)
-    n = int(max(rp.max(initial=0), dp.max(initial=0), still[:, 0].max(initial=0))) + 1
-    raises = np.bincount(rp, minlength=n)
-    merged = np.bincount(rp[t.column("r", "merged") != 0], minlength=n)
-    delivered = np.bincount(dp, minlength=n)
-    lat = t.column("d", "latency")
-    timed = lat != NO_LATENCY
-    lp, lv = dp[timed], lat[timed]
-    order = np.lexsort((lv, lp))
-    lp, lv = lp[order], lv[order]
-    counts = np.bincount(lp, minlength=n)
-    starts = np.concatenate(([0], np.cumsum(counts)[:-1]))
-    has = counts > 0
-    sums = np.zeros(n, dtype=np.int64)
-    if has.any():
-        # Groups are contiguous in lv: one sum per non-empty group, exact ints.
-        sums[has] = np.add.reduceat(lv, starts[has])
-    waits = np.full(n, -1, dtype=np.int64)
-    waits[has] = lv[starts[has] + counts[has] - 1]
-    lmax = waits.copy()
-    left = np.bincount(still[:, 0], minlength=n)
-    np.maximum.at(waits, still[:, 0], end - still[:, 1])
-    ports = np.flatnonzero(raises + delivered + left)
-    cols = {"raises": raises, "merged": merged, "deliveries": delivered, "counts": counts,
-            "sums": sums, "lmax": lmax, "waits": waits, "left": left}
-    cols = {k: v[ports].tolist() for k, v in cols.items()}
-    p50 = np.full(n, -1, dtype=np.int64)
-    p99 = p50.copy()
-    p50[has] = _nearest_rank(lv, starts[has], counts[has], 50)
-    p99[has] = _nearest_rank(lv, starts[has], counts[has], 99)
-    q50, q99 = p50[ports].tolist(), p99[ports].tolist()
-    classes = dict(trace.config.classes)
-    out = {}
-    for i, port in enumerate(ports.tolist()):
-        k = cols["counts"][i]
-        w = cols["waits"][i]
-        out[port] = PortStats(
-            port=port, cls=classes.get(port, "other"), raises=cols["raises"][i],
-            merged=cols["merged"][i], deliveries=cols["deliveries"][i],
-            p50=q50[i] if k else None, p99=q99[i] if k else None,
-            max=cols["lmax"][i] if k else None, mean=cols["sums"][i] / k if k else None,
-            longest_wait=w if w >= 0 else None, waiting_at_end=cols["left"][i],
-            starved=w > horizon)
-    return out
+    return port_columns(trace, _horizon(trace, horizon)).all()
 
 
 def starved_ports(trace: Trace, horizon: int | None = None) -> list[int]:
@@ -179,10 +107,6 @@ def longest_wait(trace: Trace, port: int) -> int | None:
 FAIRNESS_OF = ("deliveries", "mean-latency", "speed")
 
 
-def _mean_wait(st: PortStats) -> float | None:
-    return st.mean if st.mean is not None else st.longest_wait
-
-
 def fairness(trace: Trace, of: str = "deliveries") -> dict[str, float | None]:
     """Jain's index per port class (classes with at least two ports).
 
@@ -197,23 +121,25 @@ def fairness(trace: Trace, of: str = "deliveries") -> dict[str, float | None]:
     if of not in FAIRNESS_OF:
         raise ValueError(f"unknown fairness measure {of!r}: valid values are "
                          f"{', '.join(FAIRNESS_OF)}")
-    return _fairness(port_stats(trace), of)
+    return _fairness(port_columns(trace, trace.config.horizon), of)
 
 
-def _fairness(stats: dict[int, PortStats], of: str) -> dict[str, float | None]:
-    groups: dict[str, list[PortStats]] = defaultdict(list)
-    for st in stats.values():
-        groups[st.cls].append(st)
+def _fairness(cols: PortColumns, of: str) -> dict[str, float | None]:
+    """Jain's index per class of two ports or more, as in :func:`fairness`
+    (the values in port order, as Python floats: the same sums as ever)."""
     out = {}
-    for cls, sts in sorted(groups.items()):
-        if len(sts) < 2:
+    for cls, rows in cols.groups().items():
+        if len(rows) < 2:
             continue
         if of == "deliveries":
-            out[cls] = jain(st.deliveries for st in sts)
+            out[cls] = jain(cols.deliveries[i] for i in rows)
         elif of == "mean-latency":
-            out[cls] = jain(st.mean for st in sts if st.mean is not None)
+            out[cls] = jain(m for m in map(cols.mean, rows) if m is not None)
         else:
-            out[cls] = jain(1 / (1 + w) for w in map(_mean_wait, sts) if w is not None)
+            # A port never delivered counts its wait so far (its longest).
+            waits = [cols.mean(i) if cols.counts[i] else
+                     (cols.waits[i] if cols.waits[i] >= 0 else None) for i in rows]
+            out[cls] = jain(1 / (1 + w) for w in waits if w is not None)
     return out
 
 
@@ -282,7 +208,7 @@ class Overall:
 
 
 def overall(trace: Trace, horizon: int | None = None) -> Overall:
-    return _overall(trace, port_stats(trace, horizon))
+    return _overall(trace, port_columns(trace, _horizon(trace, horizon)))
 
 
 def _rank(ordered: np.ndarray, q: float) -> int | None:
@@ -292,11 +218,11 @@ def _rank(ordered: np.ndarray, q: float) -> int | None:
     return int(ordered[max(1, math.ceil(q / 100 * len(ordered))) - 1])
 
 
-def _overall(trace: Trace, stats: dict[int, PortStats]) -> Overall:
-    """:func:`overall` from stats already computed (with the same horizon)."""
+def _overall(trace: Trace, cols: PortColumns) -> Overall:
+    """:func:`overall` from the per-port columns already computed."""
     lats = np.sort(_latencies(trace))
     # Speed, not delivery counts: a starved port still gets its one delivery.
-    fair = _fairness(stats, "speed")
+    fair = _fairness(cols, "speed")
     known = [v for v in fair.values() if v is not None]
     s = trace.summary
     return Overall(
@@ -305,7 +231,7 @@ def _overall(trace: Trace, stats: dict[int, PortStats]) -> Overall:
         deliveries_per_tick=s.deliveries / trace.config.ticks,
         p50=_rank(lats, 50), p99=_rank(lats, 99),
         max=int(lats[-1]) if len(lats) else None,
-        starved=tuple(p for p, st in stats.items() if st.starved),
+        starved=cols.starved(),
         fairness=tuple(fair.items()), worst_fairness=min(known) if known else None,
         cost=scan_cost(trace))
 
@@ -361,22 +287,23 @@ def metrics_table(traces: Sequence[Trace], labels: Sequence[str] | None = None,
 def port_table(trace: Trace, ports: Iterable[int] | None = None,
                limit: int | None = 30, horizon: int | None = None) -> str:
     """Per-port table in 72 columns (``limit`` rows, worst waits first if cut)."""
-    return _port_table(port_stats(trace, horizon), ports, limit)
+    return _port_table(port_columns(trace, _horizon(trace, horizon)), ports, limit)
 
 
-def _port_table(stats: dict[int, PortStats], ports: Iterable[int] | None,
-                limit: int | None) -> str:
+def _port_table(cols: PortColumns, ports: Iterable[int] | None, limit: int | None) -> str:
     if limit is not None:
         limit = check_int(limit, "limit", 0)
-    rows = list(stats.values())
+    index = range(len(cols.ports))
     if ports is not None:
         wanted = set(ports)
-        rows = [st for st in rows if st.port in wanted]
+        index = [i for i in index if cols.ports[i] in wanted]
     cut = 0
-    if limit is not None and len(rows) > limit:
-        keep = heapq.nsmallest(limit, rows, key=lambda st: -(st.longest_wait or 0))
-        cut = len(rows) - limit
-        rows = sorted(keep, key=lambda st: st.port)
+    if limit is not None and len(index) > limit:
+        # The longest waits (a stable sort: ties keep port order), then by port.
+        keep = heapq.nsmallest(limit, index, key=lambda i: -max(cols.waits[i], 0))
+        cut = len(index) - limit
+        index = sorted(keep)
+    rows = [cols.row(i) for i in index]
     head = (f"{'port':>6} {'class':<10}{'raised':>7}{'merged':>7}{'deliv':>7}"
             f"{'p50':>6}{'p99':>6}{'max':>6}{'longest':>8} {'starved':<7}")
     lines = [head, "-" * len(head)]
@@ -396,11 +323,11 @@ def report(trace: Trace, horizon: int | None = None, limit: int | None = 30) -> 
     The per-port statistics are computed once, for the table and the totals.
     """
     h = _horizon(trace, horizon)
-    stats = port_stats(trace, h)
-    o = _overall(trace, stats)
+    cols = port_columns(trace, h)
+    o = _overall(trace, cols)
     c = o.cost
     fair = ", ".join(f"{k} {_num(v, '.3f')}" for k, v in o.fairness) or "-"
-    lines = [_port_table(stats, None, limit), "",
+    lines = [_port_table(cols, None, limit), "",
              f"Deliveries per tick: {o.deliveries_per_tick:.3f} ({o.deliveries} in "
              f"{o.ticks} ticks, {o.upcalls} upcalls)",
              f"Latency (ticks): p50 {_num(o.p50)}, p99 {_num(o.p99)}, "

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 import warnings
 from dataclasses import fields
 
@@ -142,70 +143,98 @@ _TOKENS = ((b'["r",', b"-3,"), (b'["d",', b"-4,"), (b'["u",', b"-5,"),
 _ROW_LEN = np.array([1 + len(EVENT_FIELDS[k]) for k in KINDS])
 
 
+#: Rows are parsed about this many bytes at a time.
+_CHUNK = 2 * 2**20
+
+
 def _fast(holder: list, source: str):
     """The layout ``dumps`` writes, parsed in bulk; None to use the exact reader.
 
-    ``holder`` holds the file's bytes; they are dropped as soon as the event
-    rows are cut out, so that at most about 3x the file is in memory at once.
+    ``holder`` holds the file's bytes. The rows are parsed a few MiB at a
+    time straight into the final columns, and the bytes are dropped once
+    they are, so that the file, the columns and one chunk are all that is
+    ever in memory (about 2.5x the file).
     """
     raw = holder[0]
     i, j = raw.rfind(_KEY), raw.rfind(b"]")
     if not raw.isascii() or i < 0 or j < i + len(_KEY) - 1 or raw[j + 1:].strip() != b"}":
         return None
-    try:
-        data = json.loads(raw[:i] + b'"events": []' + raw[j + 1:])
-    except (ValueError, RecursionError):
-        return None
-    if type(data) is not dict or data.get("events") != []:
-        return None
-    body = raw[i + len(_KEY):j]
+    head = raw[:i] + b'"events": []' + raw[j + 1:]
+    table = _fast_rows(raw, i + len(_KEY), j)
+    # The rows are columns now: drop the bytes before parsing the rest (whose
+    # Python objects can be large: a class for each of 100,000 ports).
     holder.clear()
     del raw
-    rows = _fast_rows(body)
-    del body
-    if rows is None:
+    if table is None:
+        return None
+    try:
+        data = json.loads(head)
+    except (ValueError, RecursionError):
+        return None
+    del head
+    if type(data) is not dict or data.get("events") != []:
         return None
     config, summary, _ = _decode_head(data, source)
-    return config, summary, rows
+    return config, summary, table
 
 
-def _fast_rows(body: bytes) -> EventTable | None:
-    # Every row is "[...]" on its own line; each "[" must open a row whose
-    # kind is "r", "d" or "u" (it is replaced with the kind's marker).
-    n = body.count(b"[")
-    if n and not (body.startswith(b"\n  [") and body.endswith(b"]\n ")
-                  and body.count(b"]") == n == body.count(b"],\n  [") + 1):
+def _fast_rows(raw: bytes, lo: int, hi: int) -> EventTable | None:
+    """The rows ``raw[lo:hi]``: each "[" opens a row on its own line, whose
+    kind is "r", "d" or "u"; no minus sign anywhere (no value is negative)."""
+    n = raw.count(b"[", lo, hi)
+    if not n:
+        return EventTable(np.zeros(0, np.uint8), [()] * 3) if not raw[lo:hi].strip() else None
+    if not (raw.startswith(b"\n  [", lo) and raw.endswith(b"]\n ", lo, hi)
+            and raw.count(b"]", lo, hi) == n == raw.count(b"],\n  [", lo, hi) + 1
+            and raw.find(b"-", lo, hi) < 0):
         return None
-    if b"-" in body:
+    counts = [raw.count(tok, lo, hi) for tok, _ in _TOKENS[:3]]
+    if sum(counts) != n:
         return None
+    kinds = np.empty(n, dtype=np.uint8)
+    rows = [np.empty((c, len(EVENT_FIELDS[k])), dtype=np.int64) for c, k in zip(counts, KINDS)]
+    done, e, start = [0, 0, 0], 0, lo + 3
+    while start < hi:
+        # Whole rows: up to the start of the first row past _CHUNK bytes.
+        end = raw.find(b"\n  [", start + _CHUNK, hi)
+        got = _parse_chunk(raw[start:hi if end < 0 else end])
+        if got is None:
+            return None
+        ck, parts = got
+        kinds[e:e + len(ck)] = ck
+        e += len(ck)
+        for k, part in enumerate(parts):
+            if done[k] + len(part) > counts[k]:
+                return None
+            rows[k][done[k]:done[k] + len(part)] = part
+            done[k] += len(part)
+        start = hi if end < 0 else end + 3
+    return EventTable(kinds, rows) if e == n and done == counts else None
+
+
+def _parse_chunk(chunk: bytes):
+    """(kinds, rows of each kind) of some whole rows, or None."""
     for old, new in _TOKENS:
-        body = body.replace(old, new)
-    if b"[" in body or b'"' in body:
+        chunk = chunk.replace(old, new)
+    if b"[" in chunk or b'"' in chunk:
         return None
-    body = body.translate(None, b"]")
-    expected = body.count(b",") + 1 if n else 0
+    chunk = chunk.translate(None, b"]").rstrip().rstrip(b",")
+    expected = chunk.count(b",") + 1
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error")
-            values = np.fromstring(body, dtype=np.int64, sep=",") if n else np.zeros(0, np.int64)
+            values = np.fromstring(chunk, dtype=np.int64, sep=",")
     except (ValueError, Warning):
         return None
-    del body
     if len(values) != expected:
         return None
-    return _split(values, n)
-
-
-def _split(values: np.ndarray, n: int) -> EventTable | None:
-    """Rows of each kind from the flat values: marker, then the fields."""
+    # Markers start the rows; each row is its marker, then its fields.
     starts = np.flatnonzero((values <= -3) & (values >= -5))
-    if len(starts) != n:
-        return None
     kinds = (-3 - values[starts]).astype(np.uint8)
-    if n and (starts[0] != 0 or not np.array_equal(
-            np.diff(starts, append=len(values)), _ROW_LEN[kinds])):
+    if not len(starts) or starts[0] != 0 or not np.array_equal(
+            np.diff(starts, append=len(values)), _ROW_LEN[kinds]):
         return None
-    rows = []
+    parts = []
     for k, kind in enumerate(KINDS):
         at = starts[kinds == k]
         out = np.empty((len(at), len(EVENT_FIELDS[kind])), dtype=np.int64)
@@ -213,8 +242,8 @@ def _split(values: np.ndarray, n: int) -> EventTable | None:
             out[:, f] = values[at + 1 + f]
         if not _fast_types(kind, out):
             return None
-        rows.append(out)
-    return EventTable(kinds, rows)
+        parts.append(out)
+    return kinds, parts
 
 
 def _fast_types(kind: str, out: np.ndarray) -> bool:
@@ -276,8 +305,10 @@ def _type_check(value, tag: str, where: str, source: str):
         if type(pair) is not list or len(pair) != 2:
             raise TraceFormatError(f"{source}: {where}[{i}] should be a pair "
                                    f"[{first}, {second}], got {short(pair)}")
-        out.append((_type_check(pair[0], first, f"{where}[{i}][0]", source),
-                    _type_check(pair[1], second, f"{where}[{i}][1]", source)))
+        a = _type_check(pair[0], first, f"{where}[{i}][0]", source)
+        b = _type_check(pair[1], second, f"{where}[{i}][1]", source)
+        # One str object per distinct class name, not one per port.
+        out.append((a, sys.intern(b) if type(b) is str else b))
     return tuple(out)
 
 
