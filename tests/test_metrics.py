@@ -198,3 +198,18 @@ def test_column_port_stats_agree_with_the_plain_computation(name, opts, work):
         assert latencies(t, cls=cls) == [e.latency for e in t.deliveries
                                          if e.latency is not None
                                          and classes.get(e.port, "other") == cls]
+
+
+def test_report_computes_the_per_port_figures_once(monkeypatch):
+    """The issue: report() computed port_stats three times."""
+    from evtlib.sim import metrics
+    calls = []
+    real = metrics.port_columns
+
+    def counting(trace, horizon):
+        calls.append(horizon)
+        return real(trace, horizon)
+    monkeypatch.setattr(metrics, "port_columns", counting)
+    t = simulate("2l", preset("mixed"), ticks=300, seed=1)
+    text = report(t)
+    assert calls == [t.config.horizon] and "Jain" in text

@@ -7,10 +7,9 @@ See :mod:`evtlib.sim.engine` for what a run does, tick by tick.
 from __future__ import annotations
 
 import heapq
-import numbers
 from typing import Callable
 
-from ..abi.checks import check_int
+from ..abi.checks import check_int, is_integer
 from ..abi.core import UpcallLimitError
 from .records import MAX_CLOCK, TableBuilder
 from .workloads import Workload
@@ -20,7 +19,7 @@ Progress = Callable[[int, int], None]
 
 def model_port(s, port, what: str) -> int:
     """A port valid for model ``s``; the message says which scheme and range."""
-    if isinstance(port, bool) or not isinstance(port, numbers.Integral):
+    if not is_integer(port):
         raise TypeError(f"{what}: port must be an integer, got {port!r}")
     port = int(port)
     if not 0 < port < s.max_ports:

@@ -33,9 +33,10 @@ from pathlib import Path
 import numpy as np
 
 from ..abi.checks import check_int
-from .records import (CLASS_KIND, EVENT_FIELDS, MAX_CLOCK, NO_LATENCY,  # noqa: F401
-                      DeliverEvent, Event, EventTable, RaiseEvent, TraceConfig,
-                      TraceFormatError, TraceSummary, UpcallEvent)
+from .records import (CLASS_KIND, EVENT_FIELDS, DeliverEvent, Event, EventTable, RaiseEvent,
+                      TraceConfig, TraceSummary, UpcallEvent)
+# Re-exported: where these names were before the records had their module.
+from .records import MAX_CLOCK, TraceFormatError  # noqa: F401,E402
 from .tracefile import DEFAULT_MAX_BYTES, FORMAT, VERSION, plain, read_data, read_file, read_text
 
 WIDTH = 72

@@ -11,7 +11,7 @@ from typing import Iterable, Mapping, Sequence
 
 import numpy as np
 
-from ...abi.core import check_int
+from ...abi.checks import check_int, is_integer, type_name
 
 #: The ports a dom0 spends on each guest (docs/sources.md, dom0 port use).
 DEVICES = ("xenstore", "console", "vif", "vbd")
@@ -27,8 +27,9 @@ Pair = tuple[int, int]
 # ------------------------------------------------------------- validation
 def check_port(port, what: str = "port") -> int:
     """An int >= 1 (port 0 is reserved); the upper bound is the scheme's."""
-    if isinstance(port, bool) or not isinstance(port, numbers.Integral):
-        raise TypeError(f"{what} must be an integer >= 1, got {port!r}")
+    if not is_integer(port):
+        raise TypeError(f"{what} must be an integer >= 1, got {port!r} of type "
+                        f"{type_name(port)}")
     port = int(port)
     if port < 1:
         raise ValueError(f"{what} {port} is out of range: ports start at 1 "
