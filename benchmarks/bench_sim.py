@@ -7,7 +7,8 @@
 3. Peak memory (tracemalloc) of a 262,144-port 3-level run.
 4. Wall time of a 100,000-raise trace on each scheme.
 
-Everything is seeded; only the times vary between runs. Run:
+Everything is seeded; only the times vary between runs. Times are CPU
+time of this process. Run:
 ``python benchmarks/bench_sim.py`` (add ``--quick`` for a smoke run).
 """
 
@@ -37,11 +38,12 @@ REPEAT = 3
 
 
 def timed(fn, *args, **kwargs):
-    """``fn(*args, **kwargs)`` and its wall time in seconds."""
+    """``fn(*args, **kwargs)`` and its CPU time in seconds (this process only,
+    so that other jobs on a shared machine do not count)."""
     gc.collect()
-    t0 = time.perf_counter()
+    t0 = time.process_time()
     result = fn(*args, **kwargs)
-    return result, time.perf_counter() - t0
+    return result, time.process_time() - t0
 
 
 def deliveries_per_second(ticks: int) -> None:

@@ -9,14 +9,20 @@ Without ``-c``, ``run`` prints the problem: the options, the scheme, the
 workload and its raises, and a question. With ``-c`` it prints the answer:
 the trace and its metrics. The same seed always gives the same problem.
 
-Every error (a bad option, or a value the library rejects such as a port
-out of range) is one line on stderr and exit status 2.
+Every error (a bad option, a value the library rejects such as a port
+out of range, or a run too big for its limits or its memory budget) is one
+line on stderr and exit status 2; Ctrl-C is one line and exit status 130.
+A run is checked before it starts (raises, ticks x vCPUs, handler time x
+deliveries, estimated memory against ``--max-memory``); its ``--json`` file
+is written before anything is printed, so a closed pipe (``| head``) loses
+nothing, and it is never left half-written.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
 import textwrap
 from typing import Sequence
@@ -25,13 +31,20 @@ from .abi.limits import limits_text
 from .abi.schemes import SCHEMES, make_scheme
 from .cli_races import add_parser as _add_races, cmd_races
 from .sim import DEFAULT_HORIZON, schedule, simulate
+from .sim.budget import DEFAULT_MAX_MEMORY, check_run, run_size, size_text
 from .sim.metrics import report
 from .sim.workloads import PRESETS, Explicit
 from .studies.capacity import capacity_table, george_text
+from .views.progress import progress_bar, ticks_hook
 
 PROG = "evtlib"
-#: Runs at least this long show a progress bar (on a terminal only).
+#: Runs at least this long show a progress bar (on a terminal only), once
+#: they have taken PROGRESS_DELAY seconds.
 PROGRESS_TICKS = 20_000
+PROGRESS_DELAY = 1.0
+#: The options named by a run's size limits.
+OPTIONS = {"ticks": "--ticks", "vcpus": "--vcpus", "handler_time": "--handler-time",
+           "max_memory": "--max-memory"}
 
 
 class UsageError(Exception):
@@ -61,6 +74,27 @@ def _at_least(lo: int):
 
 _positive = _at_least(1)
 _natural = _at_least(0)
+
+
+def _memory(text: str) -> int:
+    """An argparse type: a size in bytes, with an optional unit (K, M, G, T,
+    powers of 1024; ``KiB`` and ``KB`` read the same), e.g. ``512M``, ``4GiB``."""
+    m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([KMGT]?)(?:I?B)?\s*", text, re.IGNORECASE)
+    if not m:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a size: write e.g. 512M, 2G or 4GiB")
+    value = float(m.group(1)) * 1024 ** " KMGT".index(m.group(2).upper() or " ")
+    if not 2**20 <= value <= 2**50:
+        raise argparse.ArgumentTypeError(f"{text} is out of range: valid sizes are "
+                                         f"1M..1024T")
+    return int(value)
+
+
+def _path(text: str) -> str:
+    """An argparse type: a file path, not empty."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError(f"{text!r} is not a file path")
+    return text
 
 
 def build_parser() -> Parser:
@@ -130,9 +164,15 @@ def _add_run(sub) -> None:
                      f"{DEFAULT_HORIZON})")
     run.add_argument("--max-lines", type=_natural, default=None, metavar="N",
                      help="with -c, print at most N event lines (default all)")
-    run.add_argument("--json", metavar="PATH",
+    run.add_argument("--json", metavar="PATH", type=_path,
                      help="also write the trace as JSON to PATH (with or "
-                     "without -c)")
+                     "without -c); it is written before anything is printed")
+    run.add_argument("--partial", action="store_true",
+                     help="with --json: if the run is interrupted (Ctrl-C), "
+                     "write the trace so far")
+    run.add_argument("--max-memory", type=_memory, default=DEFAULT_MAX_MEMORY,
+                     metavar="SIZE", help=f"refuse a run whose estimated peak memory "
+                     f"is larger (default {size_text(DEFAULT_MAX_MEMORY)}; e.g. 512M, 8G)")
 
 
 # ------------------------------------------------------------- commands
@@ -198,24 +238,20 @@ def _echo(args) -> list[tuple[str, str]]:
     return opts
 
 
-def _progress_bar(stream):
-    def draw(now: int, ticks: int) -> None:
-        done = now * 40 // ticks
-        stream.write(f"\r[{'#' * done}{'.' * (40 - done)}] {now * 100 // ticks:3d}%")
-        if now >= ticks:
-            stream.write("\r" + " " * 48 + "\r")
-        stream.flush()
-    return draw
-
-
 def cmd_run(args, out, err) -> None:
     """Without -c: the problem. With -c: the trace and the metrics.
 
     --json saves the trace either way (without -c the answer goes only to
-    the file, so a problem can be shared with its solution alongside).
+    the file, so a problem can be shared with its solution alongside). The
+    run's size is checked first, and the file is written before anything
+    is printed.
     """
     options = _scheme_options(args)
     workload, ticks, watch, question = _workload(args)
+    if args.partial and not args.json:
+        raise UsageError(f"{PROG} run: error: --partial needs --json (see --help)")
+    check_run(run_size(workload, ticks=ticks, handler_time=args.handler_time,
+                       vcpus=args.vcpus), max_memory=args.max_memory, names=OPTIONS)
     if args.json:
         # Fail on an unwritable path now, not after the whole simulation.
         parent = os.path.dirname(os.path.abspath(args.json))
@@ -223,25 +259,37 @@ def cmd_run(args, out, err) -> None:
             raise ValueError(f"cannot write the trace to {args.json}: "
                              f"{parent} is not a writable directory")
     s = make_scheme(args.scheme, **options)
+    trace = None
+    if args.compute or args.json:
+        trace = _simulate(args, s, workload, ticks, err)
+        if args.json:
+            trace.to_json(args.json)
+            args.written = True
+        if trace.summary.stopped and trace.summary.stopped.startswith("interrupted"):
+            raise KeyboardInterrupt
     if not args.compute:
         print_problem(args, s, workload, ticks, watch, question, out)
-        if not args.json:
-            return
-    progress = None
-    if ticks >= PROGRESS_TICKS and err.isatty():
-        progress = _progress_bar(err)
-    trace = simulate(s, workload, ticks=ticks, seed=args.seed,
-                     handler_time=args.handler_time, horizon=args.horizon,
-                     progress=progress,
-                     options=[("list", args.events) if args.events is not None
-                              else ("preset", args.workload or "flood")])
-    if args.compute:
-        print(trace.text(limit=args.max_lines), file=out)
+    else:
+        for line in trace.lines(limit=args.max_lines):
+            print(line, file=out)
         print(file=out)
         print(report(trace), file=out)
     if args.json:
-        trace.to_json(args.json)
         print(f"\nTrace written to {args.json}", file=out)
+
+
+def _simulate(args, s, workload, ticks: int, err):
+    """The simulation, with a tqdm bar on stderr if it is a terminal and the
+    run is long; the bar is erased when the run ends, however it ends."""
+    run = dict(ticks=ticks, seed=args.seed, handler_time=args.handler_time,
+               horizon=args.horizon, partial=args.partial,
+               options=[("list", args.events) if args.events is not None
+                        else ("preset", args.workload or "flood")])
+    if ticks < PROGRESS_TICKS or not err.isatty():
+        return simulate(s, workload, **run)
+    with progress_bar(ticks, "simulating", unit="tick", file=err, auto=False,
+                      delay=PROGRESS_DELAY) as bar:
+        return simulate(s, workload, progress=ticks_hook(bar), **run)
 
 
 def print_problem(args, s, workload, ticks, watch, question, out) -> None:
@@ -281,7 +329,7 @@ def _wrap(line: str) -> str:
 
 # ----------------------------------------------------------------- main
 def main(argv: Sequence[str] | None = None, out=None, err=None) -> int:
-    """Run the command line; return the exit status (0 ok, 2 bad input)."""
+    """Run the command line; return the exit status (0 ok, 2 bad input, 130 Ctrl-C)."""
     out = out or sys.stdout
     err = err or sys.stderr
     parser = build_parser()
@@ -300,14 +348,25 @@ def main(argv: Sequence[str] | None = None, out=None, err=None) -> int:
     except UsageError as e:
         print(_one_line(str(e)), file=err)
         return 2
+    except KeyboardInterrupt:
+        saved = (f": the trace so far is in {args.json}"
+                 if getattr(args, "partial", False) and getattr(args, "written", False)
+                 else "")
+        print(f"{PROG}: interrupted{saved}", file=err)
+        return 130
     except BrokenPipeError:
-        # The reader went away (``| head``): stop quietly, as Unix tools do.
-        # Point stdout at /dev/null so the interpreter's final flush is silent.
+        # The reader went away (``| head``): stop quietly, as Unix tools do
+        # (the --json file was written before any output). Point stdout at
+        # /dev/null so that the interpreter's final flush is silent.
         if out is sys.stdout:
             devnull = os.open(os.devnull, os.O_WRONLY)
             os.dup2(devnull, sys.stdout.fileno())
         return 0
-    except (ValueError, OSError) as e:
+    except MemoryError:
+        print(f"{PROG}: error: out of memory; lower --ticks or --vcpus, or set "
+              f"--max-memory below what this machine has", file=err)
+        return 2
+    except (ValueError, OSError, ArithmeticError) as e:
         print(_one_line(f"{PROG}: error: {e}"), file=err)
         return 2
     return 0

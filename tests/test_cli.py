@@ -152,11 +152,18 @@ def test_help_documents_every_option(capsys):
 
 
 def test_progress_bar_only_on_a_terminal(monkeypatch):
+    """A tqdm bar on stderr when it is a terminal and the run is long; erased
+    at the end (the last thing written blanks the line)."""
     monkeypatch.setattr(cli, "PROGRESS_TICKS", 100)
+    monkeypatch.setattr(cli, "PROGRESS_DELAY", 0)
     args = ("run", "--workload", "flood", "--ticks", "300", "-c", "--max-lines", "0")
     code, _, err = run(*args, err=TTY())
-    assert code == 0 and "100%" in err and "[####" in err
+    assert code == 0 and "simulating:" in err and "/300" in err and "tick" in err
+    assert err.endswith("\r") and err.rsplit("\r", 2)[1].strip() == ""
     code, _, err = run(*args)
+    assert code == 0 and err == ""
+    monkeypatch.setattr(cli, "PROGRESS_TICKS", 1000)        # a short run: no bar
+    code, _, err = run(*args, err=TTY())
     assert code == 0 and err == ""
 
 

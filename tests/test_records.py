@@ -70,3 +70,38 @@ def test_steps_carry_the_scans_local_copy():
     # queue 7 stays in the local READY until its last event (LINK 0) is taken
     assert got[:3] == [("ready", None, 1 << 7), ("dequeue", 3, 1 << 7), ("deliver", 3, 1 << 7)]
     assert ("dequeue", 5, 0) in got
+
+
+def test_consecutive_snapshots_share_what_did_not_change():
+    """Copy-on-write: pages of the bitmaps and the settings maps are shared
+    between snapshots until the model changes them, and a snapshot never
+    sees a later change."""
+    s = evtlib.ThreeLevel(64, vcpus=16)
+    for p in range(1, 20_000):
+        if p % 16:
+            s.bind(p, p % 16)
+    a = s.snapshot()
+    s.set_pending(5)
+    b = s.snapshot()
+    pages_a, pages_b = a._pending.args[0], b._pending.args[0]
+    assert pages_a[0] is not pages_b[0]                  # page 0 changed
+    assert all(x is y for x, y in zip(pages_a[1:], pages_b[1:]))
+    maps_a, maps_b = a._settings.args[0], b._settings.args[0]
+    assert all(ma is mb for (_, ma), (_, mb) in zip(maps_a, maps_b))
+    s.bind(20_001, 3)                                    # a settings change
+    c = s.snapshot()
+    assert ("notify", 20_001, 3) in c.settings
+    assert ("notify", 20_001, 3) not in a.settings and ("notify", 20_001, 3) not in b.settings
+    bound = sum(1 for p in range(1, 20_000) if p % 16)
+    assert a.pending == () and b.pending == (5,) and len(a.settings) == 2 * bound
+
+
+def test_fifo_snapshot_settings_survive_later_links():
+    f = evtlib.Fifo()
+    f.set_priority(5, 3)
+    a = f.snapshot()
+    f.set_pending(5)                                     # links 5: lastq changes
+    f.set_priority(6, 2)
+    b = f.snapshot()
+    assert ("priority", 6, 2) not in a.settings and ("lastq", 5, 3) not in a.settings
+    assert ("priority", 6, 2) in b.settings and ("lastq", 5, 3) in b.settings

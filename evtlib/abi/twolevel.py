@@ -30,6 +30,9 @@ class TwoLevel(BitmapScheme):
 
     def _init_selectors(self) -> None:
         self._sel = [0] * self.vcpus
+        self._flat_sel = self._sel          # one word: raises set it inline
+        # Each vCPU's local copy of its selector, reused by every scan.
+        self._taken = [WordSet(0) for _ in range(self.vcpus)]
 
     def _sel_set(self, vcpu: int, w: int) -> bool:
         """Test-and-set selector bit ``w``; True if it was clear."""
@@ -48,12 +51,16 @@ class TwoLevel(BitmapScheme):
         """``xchg(&vcpu_info->evtchn_pending_sel, 0)``."""
         self.counters.atomics += 1
         bits, self._sel[vcpu] = self._sel[vcpu], 0
-        self._words = WordSet(bits)
+        self._words = words = self._taken[vcpu]
+        words.bits = bits
         if self._steps is not None:
             self._record("selector", vcpu, None, (), bits,
                          f"take vCPU {vcpu}'s selector with one xchg: "
                          f"{bits:#x}, leaving 0")
-        return self._words
+        return words
+
+    def _sel_top(self, vcpu: int) -> int:
+        return self._sel[vcpu]
 
     def _sel_state(self, vcpu: int) -> tuple:
         return (("selector", self._sel[vcpu]),)

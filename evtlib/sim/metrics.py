@@ -12,12 +12,17 @@ side by side in 72 columns.
 
 from __future__ import annotations
 
+import heapq
 import math
-from collections import defaultdict
 from dataclasses import dataclass
 from typing import Iterable, Sequence
 
-from .trace import DeliverEvent, RaiseEvent, Trace, fit
+import numpy as np
+
+from ..abi.checks import check_int
+from .portcols import PortColumns, PortStats, port_columns
+from .records import NO_LATENCY
+from .trace import Trace, fit
 
 WIDTH = 72
 
@@ -53,75 +58,38 @@ def jain(values: Iterable[float]) -> float | None:
 
 
 # -------------------------------------------------------------- per port
-@dataclass(frozen=True)
-class PortStats:
-    """What happened to one port over the run (waits in ticks)."""
-
-    port: int
-    cls: str
-    raises: int
-    merged: int
-    deliveries: int
-    p50: int | None
-    p99: int | None
-    max: int | None
-    mean: float | None
-    longest_wait: int | None   # delivered or still waiting at the end
-    waiting_at_end: int        # unmerged raises never delivered
-    starved: bool              # some raise waited longer than the horizon
-
-
 def latencies(trace: Trace, port: int | None = None, cls: str | None = None) -> list[int]:
     """Raise-to-delivery latencies, in delivery order (one port, one class, or all)."""
-    classes = dict(trace.config.classes)
-    return [e.latency for e in trace.events
-            if type(e) is DeliverEvent and e.latency is not None
-            and (port is None or e.port == port)
-            and (cls is None or classes.get(e.port, "other") == cls)]
+    return _latencies(trace, port, cls).tolist()
+
+
+def _latencies(trace: Trace, port: int | None = None, cls: str | None = None) -> np.ndarray:
+    ports, lat = trace.table.column("d", "port"), trace.table.column("d", "latency")
+    keep = lat != NO_LATENCY
+    if port is not None:
+        keep &= ports == port
+    if cls is not None:
+        named = {p for p, c in trace.config.classes if c != cls}
+        if cls == "other":
+            keep &= ~np.isin(ports, list(named))
+        else:
+            keep &= np.isin(ports, [p for p, c in trace.config.classes if c == cls])
+    return lat[keep]
 
 
 def _horizon(trace: Trace, horizon: int | None) -> int:
     if horizon is None:
         return trace.config.horizon
-    if isinstance(horizon, bool) or not isinstance(horizon, int) or horizon < 0:
-        raise ValueError(f"horizon must be an int >= 0 (ticks), got {horizon!r}")
-    return horizon
+    return check_int(horizon, "horizon", 0)
 
 
 def port_stats(trace: Trace, horizon: int | None = None) -> dict[int, PortStats]:
     """Per-port statistics, keyed and ordered by port.
 
     A still-waiting raise counts as a wait of ``summary.end - raise tick``.
+    Computed on the event columns (:mod:`evtlib.sim.portcols`).
     """
-    horizon = _horizon(trace, horizon)
-    raises, merged, delivered = defaultdict(int), defaultdict(int), defaultdict(int)
-    lats: dict[int, list[int]] = defaultdict(list)
-    for e in trace.events:
-        t = type(e)
-        if t is RaiseEvent:
-            raises[e.port] += 1
-            merged[e.port] += e.merged
-        elif t is DeliverEvent:
-            delivered[e.port] += 1
-            if e.latency is not None:
-                lats[e.port].append(e.latency)
-    still: dict[int, list[int]] = defaultdict(list)
-    for port, tick in trace.summary.waiting:
-        still[port].append(trace.summary.end - tick)
-    classes = dict(trace.config.classes)
-    out = {}
-    for port in sorted(set(raises) | set(delivered) | set(still)):
-        xs = lats.get(port, [])
-        waits = xs + still.get(port, [])
-        out[port] = PortStats(
-            port=port, cls=classes.get(port, "other"), raises=raises[port],
-            merged=merged[port], deliveries=delivered[port],
-            p50=percentile(xs, 50), p99=percentile(xs, 99),
-            max=max(xs) if xs else None, mean=sum(xs) / len(xs) if xs else None,
-            longest_wait=max(waits) if waits else None,
-            waiting_at_end=len(still.get(port, [])),
-            starved=bool(waits) and max(waits) > horizon)
-    return out
+    return port_columns(trace, _horizon(trace, horizon)).all()
 
 
 def starved_ports(trace: Trace, horizon: int | None = None) -> list[int]:
@@ -139,10 +107,6 @@ def longest_wait(trace: Trace, port: int) -> int | None:
 FAIRNESS_OF = ("deliveries", "mean-latency", "speed")
 
 
-def _mean_wait(st: PortStats) -> float | None:
-    return st.mean if st.mean is not None else st.longest_wait
-
-
 def fairness(trace: Trace, of: str = "deliveries") -> dict[str, float | None]:
     """Jain's index per port class (classes with at least two ports).
 
@@ -157,19 +121,25 @@ def fairness(trace: Trace, of: str = "deliveries") -> dict[str, float | None]:
     if of not in FAIRNESS_OF:
         raise ValueError(f"unknown fairness measure {of!r}: valid values are "
                          f"{', '.join(FAIRNESS_OF)}")
-    groups: dict[str, list[PortStats]] = defaultdict(list)
-    for st in port_stats(trace).values():
-        groups[st.cls].append(st)
+    return _fairness(port_columns(trace, trace.config.horizon), of)
+
+
+def _fairness(cols: PortColumns, of: str) -> dict[str, float | None]:
+    """Jain's index per class of two ports or more, as in :func:`fairness`
+    (the values in port order, as Python floats: the same sums as ever)."""
     out = {}
-    for cls, sts in sorted(groups.items()):
-        if len(sts) < 2:
+    for cls, rows in cols.groups().items():
+        if len(rows) < 2:
             continue
         if of == "deliveries":
-            out[cls] = jain(st.deliveries for st in sts)
+            out[cls] = jain(cols.deliveries[i] for i in rows)
         elif of == "mean-latency":
-            out[cls] = jain(st.mean for st in sts if st.mean is not None)
+            out[cls] = jain(m for m in map(cols.mean, rows) if m is not None)
         else:
-            out[cls] = jain(1 / (1 + w) for w in map(_mean_wait, sts) if w is not None)
+            # A port never delivered counts its wait so far (its longest).
+            waits = [cols.mean(i) if cols.counts[i] else
+                     (cols.waits[i] if cols.waits[i] >= 0 else None) for i in rows]
+            out[cls] = jain(1 / (1 + w) for w in waits if w is not None)
     return out
 
 
@@ -238,19 +208,30 @@ class Overall:
 
 
 def overall(trace: Trace, horizon: int | None = None) -> Overall:
-    stats = port_stats(trace, horizon)
-    lats = latencies(trace)
+    return _overall(trace, port_columns(trace, _horizon(trace, horizon)))
+
+
+def _rank(ordered: np.ndarray, q: float) -> int | None:
+    """:func:`percentile` of values already sorted (a numpy array)."""
+    if not len(ordered):
+        return None
+    return int(ordered[max(1, math.ceil(q / 100 * len(ordered))) - 1])
+
+
+def _overall(trace: Trace, cols: PortColumns) -> Overall:
+    """:func:`overall` from the per-port columns already computed."""
+    lats = np.sort(_latencies(trace))
     # Speed, not delivery counts: a starved port still gets its one delivery.
-    fair = fairness(trace, of="speed")
+    fair = _fairness(cols, "speed")
     known = [v for v in fair.values() if v is not None]
     s = trace.summary
     return Overall(
         ticks=trace.config.ticks, raises=s.raises, merged=s.merged,
         deliveries=s.deliveries, upcalls=s.upcalls,
         deliveries_per_tick=s.deliveries / trace.config.ticks,
-        p50=percentile(lats, 50), p99=percentile(lats, 99),
-        max=max(lats) if lats else None,
-        starved=tuple(p for p, st in stats.items() if st.starved),
+        p50=_rank(lats, 50), p99=_rank(lats, 99),
+        max=int(lats[-1]) if len(lats) else None,
+        starved=cols.starved(),
         fairness=tuple(fair.items()), worst_fairness=min(known) if known else None,
         cost=scan_cost(trace))
 
@@ -306,16 +287,23 @@ def metrics_table(traces: Sequence[Trace], labels: Sequence[str] | None = None,
 def port_table(trace: Trace, ports: Iterable[int] | None = None,
                limit: int | None = 30, horizon: int | None = None) -> str:
     """Per-port table in 72 columns (``limit`` rows, worst waits first if cut)."""
-    stats = port_stats(trace, horizon)
-    rows = list(stats.values())
+    return _port_table(port_columns(trace, _horizon(trace, horizon)), ports, limit)
+
+
+def _port_table(cols: PortColumns, ports: Iterable[int] | None, limit: int | None) -> str:
+    if limit is not None:
+        limit = check_int(limit, "limit", 0)
+    index = range(len(cols.ports))
     if ports is not None:
         wanted = set(ports)
-        rows = [st for st in rows if st.port in wanted]
+        index = [i for i in index if cols.ports[i] in wanted]
     cut = 0
-    if limit is not None and len(rows) > limit:
-        keep = sorted(rows, key=lambda st: -(st.longest_wait or 0))[:limit]
-        cut = len(rows) - limit
-        rows = sorted(keep, key=lambda st: st.port)
+    if limit is not None and len(index) > limit:
+        # The longest waits (a stable sort: ties keep port order), then by port.
+        keep = heapq.nsmallest(limit, index, key=lambda i: -max(cols.waits[i], 0))
+        cut = len(index) - limit
+        index = sorted(keep)
+    rows = [cols.row(i) for i in index]
     head = (f"{'port':>6} {'class':<10}{'raised':>7}{'merged':>7}{'deliv':>7}"
             f"{'p50':>6}{'p99':>6}{'max':>6}{'longest':>8} {'starved':<7}")
     lines = [head, "-" * len(head)]
@@ -330,12 +318,16 @@ def port_table(trace: Trace, ports: Iterable[int] | None = None,
 
 
 def report(trace: Trace, horizon: int | None = None, limit: int | None = 30) -> str:
-    """Per-port table plus the overall figures, in 72 columns."""
-    o = overall(trace, horizon)
-    c = o.cost
+    """Per-port table plus the overall figures, in 72 columns.
+
+    The per-port statistics are computed once, for the table and the totals.
+    """
     h = _horizon(trace, horizon)
+    cols = port_columns(trace, h)
+    o = _overall(trace, cols)
+    c = o.cost
     fair = ", ".join(f"{k} {_num(v, '.3f')}" for k, v in o.fairness) or "-"
-    lines = [port_table(trace, limit=limit, horizon=horizon), "",
+    lines = [_port_table(cols, None, limit), "",
              f"Deliveries per tick: {o.deliveries_per_tick:.3f} ({o.deliveries} in "
              f"{o.ticks} ticks, {o.upcalls} upcalls)",
              f"Latency (ticks): p50 {_num(o.p50)}, p99 {_num(o.p99)}, "

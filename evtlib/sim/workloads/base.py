@@ -11,7 +11,7 @@ from typing import Iterable, Mapping, Sequence
 
 import numpy as np
 
-from ...abi.core import check_int
+from ...abi.checks import check_int, is_integer, type_name
 
 #: The ports a dom0 spends on each guest (docs/sources.md, dom0 port use).
 DEVICES = ("xenstore", "console", "vif", "vbd")
@@ -27,8 +27,9 @@ Pair = tuple[int, int]
 # ------------------------------------------------------------- validation
 def check_port(port, what: str = "port") -> int:
     """An int >= 1 (port 0 is reserved); the upper bound is the scheme's."""
-    if isinstance(port, bool) or not isinstance(port, numbers.Integral):
-        raise TypeError(f"{what} must be an integer >= 1, got {port!r}")
+    if not is_integer(port):
+        raise TypeError(f"{what} must be an integer >= 1, got {port!r} of type "
+                        f"{type_name(port)}")
     port = int(port)
     if port < 1:
         raise ValueError(f"{what} {port} is out of range: ports start at 1 "
@@ -149,6 +150,12 @@ class Workload:
     def events(self, ticks: int, rng: np.random.Generator) -> Iterable[Pair]:
         raise NotImplementedError
 
+    def expected_raises(self, ticks: int) -> float | None:
+        """About how many raises :meth:`events` schedules over ``ticks`` ticks
+        (None: unknown); hook raises not included. For checking a run's size
+        before it starts."""
+        return None
+
     def on_deliver(self, port: int, tick: int) -> Iterable[Pair]:
         return ()
 
@@ -218,6 +225,10 @@ class Mix(Workload):
         # Stable: same-tick events keep component order, then their own order.
         out.sort(key=lambda e: e[0])
         return out
+
+    def expected_raises(self, ticks):
+        counts = [w.expected_raises(ticks) for w in self.parts]
+        return None if None in counts else sum(counts)
 
     def on_deliver(self, port, tick):
         out = []

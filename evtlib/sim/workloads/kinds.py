@@ -30,7 +30,11 @@ class Periodic(_SpecMixin, Workload):
         self._spec_ = _spec(priority, vcpu)
 
     def events(self, ticks, rng):
+        check_volume(1 / self.every, ticks - self.phase, self.describe())
         return [(t, self.port) for t in range(self.phase, ticks, self.every)]
+
+    def expected_raises(self, ticks):
+        return len(range(self.phase, ticks, self.every))
 
     def owns(self, port):
         return port == self.port
@@ -88,11 +92,21 @@ class Flood(_SpecMixin, Workload):
         if self.on_handle:
             return [(self.start, self.port)] if self.start < ticks else []
         check_volume(float(self.rate), ticks - self.start, self.describe())
+        # Tick t gets floor((t+1)r) - floor(tr) raises, so raise number k
+        # (counted from tick 0) falls in tick ceil(k/r) - 1: listed raise by
+        # raise, in integers, whatever the number of idle ticks between them.
         num, den = self.rate.numerator, self.rate.denominator
-        t = np.arange(self.start, max(self.start, ticks), dtype=np.int64)
-        n = (t + 1) * num // den - t * num // den
-        t = np.repeat(t, n)
+        first = self.start * num // den + 1
+        last = max(self.start, ticks) * num // den
+        k = np.arange(first, last + 1, dtype=np.int64)
+        t = (k * den + num - 1) // num - 1
         return _pairs(t, np.full(len(t), self.port, dtype=np.int64))
+
+    def expected_raises(self, ticks):
+        if self.on_handle:
+            return int(self.start < ticks)
+        num, den = self.rate.numerator, self.rate.denominator
+        return max(0, ticks * num // den - self.start * num // den)
 
     def on_deliver(self, port, tick):
         return [(tick, self.port)] if self.on_handle and port == self.port else ()
@@ -130,6 +144,9 @@ class Poisson(Workload):
         t = np.sort(rng.integers(0, ticks, size=n))
         p = _pick(self.ports, rng.integers(0, len(self.ports), size=n))
         return _pairs(t, p)
+
+    def expected_raises(self, ticks):
+        return self.rate * ticks
 
     def owns(self, port):
         return port in self._set
@@ -169,6 +186,9 @@ class Burst(Workload):
                 idx = rng.choice(len(self.ports), size=self.size, replace=False)
                 out += [(t, int(p)) for p in _pick(self.ports, idx)]
         return out
+
+    def expected_raises(self, ticks):
+        return sum(1 for t in self.at if t < ticks) * (self.size or len(self.ports))
 
     def owns(self, port):
         return port in self._set
@@ -226,7 +246,11 @@ class Guests(Workload):
                              f"{', '.join(self.devices)}")
         return self.first_port + guest * len(self.devices) + self.devices.index(device)
 
+    def expected_raises(self, ticks):
+        return sum(self.rates) * self.n * ticks
+
     def events(self, ticks, rng):
+        check_volume(sum(self.rates) * self.n, ticks, self.describe())
         k = len(self.devices)
         ts, ps = [], []
         for d, r in enumerate(self.rates):
@@ -281,6 +305,9 @@ class Explicit(_SpecMixin, Workload):
     def events(self, ticks, rng):
         return list(self.pairs)
 
+    def expected_raises(self, ticks):
+        return sum(1 for t, _ in self.pairs if t < ticks)
+
     def owns(self, port):
         return port in self._set
 
@@ -295,22 +322,29 @@ class FromGenerator(Workload):
 
     ``on_deliver(port, tick)`` (optional) is called after every delivery;
     ``classes`` maps ports to class labels; ``specs`` maps ports to
-    :class:`PortSpec`.
+    :class:`PortSpec`; ``expected(ticks)`` (optional) says about how many
+    raises ``fn`` makes, for checking a run's size before it starts.
     """
 
     def __init__(self, fn: Callable, *, on_deliver: Callable | None = None,
                  name: str = "generator", classes: Mapping[int, str] | None = None,
-                 specs: Mapping[int, PortSpec] | None = None) -> None:
+                 specs: Mapping[int, PortSpec] | None = None,
+                 expected: Callable[[int], float] | None = None) -> None:
         if not callable(fn):
             raise TypeError(f"FromGenerator needs a callable fn(ticks, rng), got {fn!r}")
         if on_deliver is not None and not callable(on_deliver):
             raise TypeError(f"on_deliver must be callable or None, got {on_deliver!r}")
-        self.fn, self.hook, self.name = fn, on_deliver, name
+        if expected is not None and not callable(expected):
+            raise TypeError(f"expected must be callable or None, got {expected!r}")
+        self.fn, self.hook, self.name, self.expected = fn, on_deliver, name, expected
         self.classes = {check_port(p): str(c) for p, c in (classes or {}).items()}
         self._specs = {check_port(p): s for p, s in (specs or {}).items()}
 
     def events(self, ticks, rng):
         return self.fn(ticks, rng)
+
+    def expected_raises(self, ticks):
+        return None if self.expected is None else self.expected(ticks)
 
     def on_deliver(self, port, tick):
         return self.hook(port, tick) if self.hook else ()
@@ -348,4 +382,4 @@ def with_priority(workload: Workload, priorities: Mapping[int, int]) -> Workload
     specs = {check_port(p): _spec(priority=q) for p, q in priorities.items()}
     text = ",".join(f"{p}:{q}" for p, q in sorted(specs.items()))
     return Mix(workload, FromGenerator(lambda ticks, rng: (), name=f"priorities({text})",
-                                       specs=specs))
+                                       specs=specs, expected=lambda ticks: 0))
