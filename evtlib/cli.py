@@ -35,6 +35,7 @@ from .sim.budget import DEFAULT_MAX_MEMORY, check_run, run_size, size_text
 from .sim.metrics import report
 from .sim.workloads import PRESETS, Explicit
 from .studies.capacity import capacity_table, george_text
+from .views.runlog import LONG_UPCALL, MAX_LINES, runlog_lines
 from .views.progress import progress_bar, ticks_hook
 
 PROG = "evtlib"
@@ -74,6 +75,11 @@ def _at_least(lo: int):
 
 _positive = _at_least(1)
 _natural = _at_least(0)
+
+
+def _lines(text: str):
+    """``--max-lines``: a count >= 0, or ``all`` (None: no cap, nothing summarised)."""
+    return None if text == "all" else _natural(text)
 
 
 def _memory(text: str) -> int:
@@ -162,8 +168,13 @@ def _add_run(sub) -> None:
     run.add_argument("--horizon", type=_natural, default=DEFAULT_HORIZON, metavar="N",
                      help=f"a wait longer than this is starvation (default "
                      f"{DEFAULT_HORIZON})")
-    run.add_argument("--max-lines", type=_natural, default=None, metavar="N",
-                     help="with -c, print at most N event lines (default all)")
+    run.add_argument("--max-lines", type=_lines, default=MAX_LINES, metavar="N|all",
+                     help=f"with -c, print at most N lines of events, repeated "
+                     f"patterns summarised (default {MAX_LINES}); 'all' lists every "
+                     f"event on its own line")
+    run.add_argument("--long-upcall", type=_natural, default=LONG_UPCALL, metavar="N",
+                     help=f"with -c, note every upcall that ran more than N ticks "
+                     f"(default {LONG_UPCALL})")
     run.add_argument("--json", metavar="PATH", type=_path,
                      help="also write the trace as JSON to PATH (with or "
                      "without -c); it is written before anything is printed")
@@ -270,7 +281,7 @@ def cmd_run(args, out, err) -> None:
     if not args.compute:
         print_problem(args, s, workload, ticks, watch, question, out)
     else:
-        for line in trace.lines(limit=args.max_lines):
+        for line in runlog_lines(trace, args.max_lines, args.long_upcall):
             print(line, file=out)
         print(file=out)
         print(report(trace), file=out)

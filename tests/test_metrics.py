@@ -96,10 +96,25 @@ def test_speed_fairness_sees_starvation_that_delivery_counts_hide():
 
     Delivery counts are equal (index 1.0); speeds 1/1 and 1/91 are not."""
     t = make_trace([R(0, 1, 0, False), R(0, 2, 0, False), D(0, 1, 0, 0, 1),
-                    D(90, 2, 0, 90, 1)], classes=[(1, "x"), (2, "x")])
+                    D(90, 2, 0, 90, 1)], classes=[(1, "x"), (2, "x")], horizon=100)
     assert fairness(t)["x"] == pytest.approx(1.0)
     assert fairness(t, of="speed")["x"] == pytest.approx(jain([1, 1 / 91]))
     assert fairness(t, of="speed")["x"] < 0.6
+
+
+def test_speed_fairness_does_not_reward_equal_starvation():
+    """Horizon 10. Ports 1 and 2 both wait 90 ticks: both starved, speed 0 each,
+    so the index is None ('-'), not the 1.0 that equal speeds 1/91 would give.
+    With port 1 served at once and port 2 starved: speeds 1 and 0, index 0.5."""
+    both = make_trace([R(0, 1, 0, False), R(0, 2, 0, False), D(90, 1, 0, 90, 1),
+                       D(90, 2, 0, 90, 1)], classes=[(1, "x"), (2, "x")])
+    assert fairness(both, of="speed")["x"] is None
+    assert jain([1 / 91, 1 / 91]) == pytest.approx(1.0)      # what it used to say
+    one = make_trace([R(0, 1, 0, False), R(0, 2, 0, False), D(0, 1, 0, 0, 1),
+                      D(90, 2, 0, 90, 1)], classes=[(1, "x"), (2, "x")])
+    assert fairness(one, of="speed")["x"] == pytest.approx(0.5)
+    text = report(both)
+    assert "x - (2/2 starved)" in text and "x 1.000" not in text
 
 
 def test_overall_and_empty_runs():

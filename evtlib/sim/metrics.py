@@ -12,6 +12,8 @@ side by side in 72 columns.
 
 from __future__ import annotations
 
+from collections import Counter
+
 import heapq
 import math
 from dataclasses import dataclass
@@ -114,9 +116,11 @@ def fairness(trace: Trace, of: str = "deliveries") -> dict[str, float | None]:
     a class (ports of one class raised at one rate should get equal shares).
     ``of="mean-latency"``: how evenly they waited (each port's mean latency).
     ``of="speed"``: how evenly they were served, each port's speed being
-    ``1 / (1 + mean wait)`` (a port never delivered counts its wait so far).
-    Under starvation the first two can read "fair" (every starved port got
-    its one delivery; nearly every port waits equally long); speed does not.
+    ``1 / (1 + mean wait)`` (a port never delivered counts its wait so far),
+    and 0 for a starved port (a wait over the trace's horizon): a class whose
+    ports all starved gets None, not 1.0. Under starvation the first two can
+    read "fair" (every starved port got its one delivery; nearly every port
+    waits equally long); speed does not.
     """
     if of not in FAIRNESS_OF:
         raise ValueError(f"unknown fairness measure {of!r}: valid values are "
@@ -136,10 +140,16 @@ def _fairness(cols: PortColumns, of: str) -> dict[str, float | None]:
         elif of == "mean-latency":
             out[cls] = jain(m for m in map(cols.mean, rows) if m is not None)
         else:
-            # A port never delivered counts its wait so far (its longest).
-            waits = [cols.mean(i) if cols.counts[i] else
-                     (cols.waits[i] if cols.waits[i] >= 0 else None) for i in rows]
-            out[cls] = jain(1 / (1 + w) for w in waits if w is not None)
+            # A port never delivered counts its wait so far (its longest); a
+            # starved port (a wait over the horizon) counts as unserved, speed 0,
+            # so that a class starved alike reads None, never "fair".
+            speeds = []
+            for i in rows:
+                w = cols.mean(i) if cols.counts[i] else (
+                    cols.waits[i] if cols.waits[i] >= 0 else None)
+                if w is not None:
+                    speeds.append(0.0 if cols.waits[i] > cols.horizon else 1 / (1 + w))
+            out[cls] = jain(speeds)
     return out
 
 
@@ -326,7 +336,12 @@ def report(trace: Trace, horizon: int | None = None, limit: int | None = 30) -> 
     cols = port_columns(trace, h)
     o = _overall(trace, cols)
     c = o.cost
-    fair = ", ".join(f"{k} {_num(v, '.3f')}" for k, v in o.fairness) or "-"
+    starved_in = Counter(cols.cls[i] for i in range(len(cols.ports))
+                         if cols.waits[i] > h)
+    size = Counter(cols.cls)
+    fair = ", ".join(f"{k} {_num(v, '.3f')}" + (f" ({starved_in[k]}/{size[k]} starved)"
+                                                 if starved_in[k] else "")
+                     for k, v in o.fairness) or "-"
     lines = [_port_table(cols, None, limit), "",
              f"Deliveries per tick: {o.deliveries_per_tick:.3f} ({o.deliveries} in "
              f"{o.ticks} ticks, {o.upcalls} upcalls)",
@@ -334,7 +349,8 @@ def report(trace: Trace, horizon: int | None = None, limit: int | None = 30) -> 
              f"max {_num(o.max)}",
              f"Starved (waited > {h} ticks): "
              + (" ".join(map(str, o.starved)) if o.starved else "none"),
-             f"Jain's index by class (speed, 1/(1+mean wait)): {fair}",
+             f"Fairness by class (Jain's index of 1/(1+mean wait), a starved port "
+             f"counting 0; '-': all starved): {fair}",
              f"Guest cost per delivery: {_num(c.rw_per_delivery, '.2f')} words "
              f"read/written, {_num(c.atomics_per_delivery, '.2f')} atomics",
              f"Xen cost per raise: {_num(c.xen_rw_per_raise, '.2f')} words "
