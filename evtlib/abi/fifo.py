@@ -45,6 +45,7 @@ class Fifo(EventChannels):
         super().__init__(vcpus, self.port_limit(word_bits))
         self._word = array("I", [0]) * NR_CHANNELS
         self._pages = ArrayPages(NR_CHANNELS)
+        self._rows: list = [None] * self.vcpus     # the last snapshot's per-vCPU rows
         # Xen-private, per port: priority, and fifo_lastq (vcpu, priority)
         # which starts zeroed (vCPU 0, priority 0). Non-defaults only.
         self._prio: dict[int, int] = {}
@@ -403,12 +404,15 @@ class Fifo(EventChannels):
         # Copy-on-write pages of the event array (numpy finds the changed
         # ones); the port lists and word pairs are built only when read.
         words = Later(array_fields, self._pages.freeze(self._word), ArrayPages.PAGE, P, M)
-        per_vcpu = tuple((
-            ("ready", self._ready[v]), ("head", tuple(self._head[v])),
-            ("tail", tuple(self._tail[v])), ("linux_head", tuple(self._lhead[v])),
-            ("timer", self._timer[v])) for v in range(self.vcpus))
+        rows = self._rows
+        for v in range(self.vcpus):
+            row = (("ready", self._ready[v]), ("head", tuple(self._head[v])),
+                   ("tail", tuple(self._tail[v])), ("linux_head", tuple(self._lhead[v])),
+                   ("timer", self._timer[v]))
+            if row != rows[v]:
+                rows[v] = row               # an unchanged row is shared
         return Snapshot(self.name, None, self.vcpus, self.max_ports, words, words,
-                        tuple(self._upcall_flag), words, per_vcpu, self._settings())
+                        tuple(self._upcall_flag), words, tuple(rows), self._settings())
 
     def dump(self) -> str:
         return dump_fifo(self)
