@@ -105,3 +105,20 @@ def test_fifo_snapshot_settings_survive_later_links():
     b = f.snapshot()
     assert ("priority", 6, 2) not in a.settings and ("lastq", 5, 3) not in a.settings
     assert ("priority", 6, 2) in b.settings and ("lastq", 5, 3) in b.settings
+
+
+def test_fifo_snapshots_share_the_event_array_pages():
+    """A step that changes one event word copies one page, however many
+    words are non-zero (here 20,000 masked ports)."""
+    f = evtlib.Fifo()
+    for p in range(1, 20_001):
+        f.mask(p)
+    a = f.snapshot()
+    f.set_pending(70_000)
+    b = f.snapshot()
+    pages_a = [p for g in a._words.args[0] for p in g]
+    pages_b = [p for g in b._words.args[0] for p in g]
+    shared = sum(x is y for x, y in zip(pages_a, pages_b))
+    assert shared == len(pages_a) - 1
+    assert len(a.masked) == 20_000 and a.pending == () and b.pending == (70_000,)
+    assert dict(b.words)[70_000] & (1 << 31) and 70_000 not in dict(a.words)

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 from array import array
 
-import numpy as np
 
 from .checks import check_int, check_word_bits
 from .core import Deliver, EventChannels
@@ -29,13 +28,7 @@ from .dumps import dump_fifo
 from .fifoword import (BUSY, CONTROL_BLOCK_BYTES, LINK_BITS, LINK_MASK, NR_CHANNELS,  # noqa: F401
                        PRIORITY_DEFAULT, QUEUES, L, M, P)
 from .records import Later, Snapshot
-
-
-def _fifo_fields(ports: np.ndarray, values: np.ndarray) -> dict:
-    """``pending``, ``masked`` and ``words`` of a FIFO snapshot."""
-    return {"words": list(zip(ports.tolist(), values.tolist())),
-            "pending": ports[(values & P) != 0].tolist(),
-            "masked": ports[(values & M) != 0].tolist()}
+from .wordsets import ArrayPages, array_fields
 
 
 class Fifo(EventChannels):
@@ -51,6 +44,8 @@ class Fifo(EventChannels):
         check_word_bits(word_bits, allow_none=True)
         super().__init__(vcpus, self.port_limit(word_bits))
         self._word = array("I", [0]) * NR_CHANNELS
+        self._pages = ArrayPages(NR_CHANNELS)
+        self._rows: list = [None] * self.vcpus     # the last snapshot's per-vCPU rows
         # Xen-private, per port: priority, and fifo_lastq (vcpu, priority)
         # which starts zeroed (vCPU 0, priority 0). Non-defaults only.
         self._prio: dict[int, int] = {}
@@ -406,17 +401,18 @@ class Fifo(EventChannels):
         return value[0] * QUEUES + value[1] if name == "lastq" else value
 
     def snapshot(self) -> Snapshot:
-        # numpy finds the non-zero words of the 131,072 without a Python loop;
-        # the port lists and word pairs are built from them only when read.
-        arr = np.frombuffer(self._word, dtype=np.uint32)
-        ports = np.flatnonzero(arr)
-        words = Later(_fifo_fields, ports, arr[ports])
-        per_vcpu = tuple((
-            ("ready", self._ready[v]), ("head", tuple(self._head[v])),
-            ("tail", tuple(self._tail[v])), ("linux_head", tuple(self._lhead[v])),
-            ("timer", self._timer[v])) for v in range(self.vcpus))
+        # Copy-on-write pages of the event array (numpy finds the changed
+        # ones); the port lists and word pairs are built only when read.
+        words = Later(array_fields, self._pages.freeze(self._word), ArrayPages.PAGE, P, M)
+        rows = self._rows
+        for v in range(self.vcpus):
+            row = (("ready", self._ready[v]), ("head", tuple(self._head[v])),
+                   ("tail", tuple(self._tail[v])), ("linux_head", tuple(self._lhead[v])),
+                   ("timer", self._timer[v]))
+            if row != rows[v]:
+                rows[v] = row               # an unchanged row is shared
         return Snapshot(self.name, None, self.vcpus, self.max_ports, words, words,
-                        tuple(self._upcall_flag), words, per_vcpu, self._settings())
+                        tuple(self._upcall_flag), words, tuple(rows), self._settings())
 
     def dump(self) -> str:
         return dump_fifo(self)

@@ -4,10 +4,13 @@
   1-level selector (one word) or of a 2-level selector tree (3-level);
 * :class:`Sparse`: a CPU's binding-mask words, only the non-zero ones;
 * :class:`Pages` and :func:`bitmap_fields`: copy-on-write pages of the
-  PENDING and MASK bitmaps, shared between consecutive snapshots.
+  PENDING and MASK bitmaps, shared between consecutive snapshots;
+  :class:`ArrayPages` does the same for the FIFO event array.
 """
 
 from __future__ import annotations
+
+import numpy as np
 
 
 def lowest_bit(x: int) -> int:
@@ -137,3 +140,52 @@ def bitmap_fields(pend_pages: tuple, mask_pages: tuple, size: int, W: int) -> di
                 pend += [i * W + b for b in bit_list(p)]
                 mask += [i * W + b for b in bit_list(m)]
     return {"pending": pend, "masked": mask, "words": words}
+
+
+class ArrayPages:
+    """Copy-on-write pages of a uint32 array (the FIFO event array), for
+    snapshots: :meth:`freeze` returns groups of read-only pages, and a page or
+    a group that did not change since the last call is the same object, so a
+    snapshot costs about one page per word the step changed."""
+
+    PAGE, GROUP = 256, 16
+
+    def __init__(self, n: int) -> None:
+        self.prev = np.zeros(n, dtype=np.uint32)
+        zero = np.zeros(self.PAGE, dtype=np.uint32)
+        zero.flags.writeable = False
+        self.pages = [zero] * (n // self.PAGE)
+        self.groups = [tuple(self.pages[g:g + self.GROUP])
+                       for g in range(0, len(self.pages), self.GROUP)]
+        self.table = tuple(self.groups)
+
+    def freeze(self, words) -> tuple:
+        P, G = self.PAGE, self.GROUP
+        cur = np.frombuffer(words, dtype=np.uint32)
+        changed = np.flatnonzero((cur != self.prev).reshape(-1, P).any(axis=1)).tolist()
+        for k in changed:
+            page = cur[k * P:(k + 1) * P].copy()
+            page.flags.writeable = False
+            self.pages[k] = page
+            self.prev[k * P:(k + 1) * P] = page
+        for g in sorted({k // G for k in changed}):
+            self.groups[g] = tuple(self.pages[g * G:(g + 1) * G])
+        if changed:
+            self.table = tuple(self.groups)
+        return self.table
+
+
+def array_fields(table: tuple, page: int, pending: int, masked: int) -> dict:
+    """``pending``, ``masked`` and ``words`` of a FIFO snapshot, from its pages
+    (``pending``/``masked``: the event word's P and M bits)."""
+    ports, values = [], []
+    for k, page_arr in enumerate(p for group in table for p in group):
+        nz = np.flatnonzero(page_arr)
+        if len(nz):
+            ports.append(nz + k * page)
+            values.append(page_arr[nz])
+    ports = np.concatenate(ports) if ports else np.zeros(0, dtype=np.int64)
+    values = np.concatenate(values) if values else np.zeros(0, dtype=np.uint32)
+    return {"words": list(zip(ports.tolist(), values.tolist())),
+            "pending": ports[(values & pending) != 0].tolist(),
+            "masked": ports[(values & masked) != 0].tolist()}

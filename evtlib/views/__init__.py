@@ -10,7 +10,9 @@ plots with matplotlib, or builds ipywidgets:
   ``plot`` and ``widgets`` modules;
 * ``charts``: matplotlib charts of limits, capacity and latency;
 * ``reports`` (72-column text), ``report_html`` and ``study_widgets``: the
-  studies' tables and explorers.
+  studies' tables and explorers;
+* ``progress``: tqdm progress bars for long runs and sweeps (shown only
+  after a delay, so quick runs and stored notebook outputs show none).
 
 May import every lower layer (:mod:`evtlib.abi`, :mod:`evtlib.sim`,
 :mod:`evtlib.races`, :mod:`evtlib.studies`), never :mod:`evtlib.cli`. A new
