@@ -114,16 +114,20 @@ def test_upcall_limit_error_on_endless_reraise(make_scheme):
     assert issubclass(evtlib.UpcallLimitError, RuntimeError)
     assert "50" in str(info.value)
     assert len(n) == 50
-    # the 51st delivery did not happen: port 5 was not acked
-    assert s.is_pending(5)
-    # not stuck inside the upcall afterwards
-    assert isinstance(s.upcall(0, force=True), list)
+    # raised once the 50th delivery completed: its handler had re-raised
+    # port 5, which is pending and flagged for the next upcall
+    assert s.is_pending(5) and s.upcall_pending(0)
+    # not stuck inside the upcall afterwards; nothing was lost
+    s.upcall_limit = 100
+    assert s.upcall(0) == [5]
 
 
-@pytest.mark.parametrize("limit, ok", [(3, True), (2, False)])
-def test_upcall_limit_is_max_deliveries(make_scheme, limit, ok):
-    """upcall_limit = most deliveries in one upcall: 5 re-raised twice is 3
-    deliveries -> fine with limit 3, an error with limit 2."""
+@pytest.mark.parametrize("limit, ok", [(4, True), (3, False), (2, False)])
+def test_upcall_limit_is_reached_after_a_delivery(make_scheme, limit, ok):
+    """upcall_limit = most deliveries in one upcall, checked once a delivery
+    completes: 5 re-raised twice is 3 deliveries -> fine with limit 4; with
+    limit 3 the error comes right after the third, with 2 after the second
+    (whose handler re-raised 5: it is left pending for the next upcall)."""
     s = make_scheme()
     s.upcall_limit = limit
     s.set_pending(5)
@@ -133,6 +137,8 @@ def test_upcall_limit_is_max_deliveries(make_scheme, limit, ok):
     else:
         with pytest.raises(evtlib.UpcallLimitError):
             s.upcall(0, h)
+        assert h.seen == [5] * limit
+        assert s.upcall(0, h) == ([5] if limit == 2 else [])
 
 
 # --------------------------------------------------------------------------

@@ -17,7 +17,7 @@ PUBLIC = {
     "LimitRow": "abi.limits", "limits": "abi.limits", "limits_text": "abi.limits",
     "Counters": "abi.records", "Snapshot": "abi.records", "Step": "abi.records",
     "simulate": "sim.engine", "schedule": "sim.engine", "Trace": "sim.trace",
-    "TraceFormatError": "sim.trace", "workloads": "sim.workloads",
+    "TraceFormatError": "sim.records", "workloads": "sim.workloads",
     "Burst": "sim.workloads.kinds", "Explicit": "sim.workloads.kinds",
     "Flood": "sim.workloads.kinds", "FromGenerator": "sim.workloads.kinds",
     "Guests": "sim.workloads.kinds", "Mix": "sim.workloads.base",

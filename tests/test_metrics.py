@@ -11,6 +11,7 @@ from evtlib.sim import simulate
 from evtlib.sim.trace import (DeliverEvent, RaiseEvent, Trace, TraceConfig, TraceSummary,
                           UpcallEvent)
 from evtlib.sim.workloads import Explicit, Flood, Guests, preset
+import evtlib
 
 
 def make_trace(events, waiting=(), classes=(), ticks=100, horizon=10, end=None,
@@ -146,3 +147,54 @@ def test_tables_fit_72_columns():
         assert all(len(line) <= 72 for line in text.splitlines())
     assert "more ports" in port_table(traces[3], limit=3)
     assert "Jain" in report(traces[0])
+
+
+def _plain_port_stats(trace, horizon):
+    """port_stats written the obvious way, event by event (the reference)."""
+    from collections import defaultdict
+    from evtlib.sim.metrics import PortStats
+    raises, merged, delivered = defaultdict(int), defaultdict(int), defaultdict(int)
+    lats = defaultdict(list)
+    for e in trace.events:
+        if type(e) is RaiseEvent:
+            raises[e.port] += 1
+            merged[e.port] += e.merged
+        elif type(e) is DeliverEvent:
+            delivered[e.port] += 1
+            if e.latency is not None:
+                lats[e.port].append(e.latency)
+    still = defaultdict(list)
+    for port, tick in trace.summary.waiting:
+        still[port].append(trace.summary.end - tick)
+    classes = dict(trace.config.classes)
+    out = {}
+    for port in sorted(set(raises) | set(delivered) | set(still)):
+        xs = lats.get(port, [])
+        waits = xs + still.get(port, [])
+        out[port] = PortStats(
+            port, classes.get(port, "other"), raises[port], merged[port], delivered[port],
+            percentile(xs, 50), percentile(xs, 99), max(xs) if xs else None,
+            sum(xs) / len(xs) if xs else None, max(waits) if waits else None,
+            len(still.get(port, [])), bool(waits) and max(waits) > horizon)
+    return out
+
+
+@pytest.mark.parametrize("name,opts,work", [
+    ("2l", {"scan": "from-zero"}, "mixed"), ("3l", {}, "guests"), ("fifo", {"vcpus": 2}, "mixed"),
+    ("2l", {"timer_first": True}, "timer"), ("2l", {"scan": "from-zero"}, "flood")])
+def test_column_port_stats_agree_with_the_plain_computation(name, opts, work):
+    """The numpy port_stats gives exactly what an event-by-event loop gives
+    (same ints, same float means), on runs with merges, waits left at the
+    end and deliveries with no raise recorded."""
+    s = evtlib.make_scheme(name, **opts)
+    s.set_pending(7)                    # delivered with latency None
+    s.mask(33)
+    t = simulate(s, preset(work) + Explicit([(5, 33), (9, 33)]), ticks=700, seed=3)
+    for h in (0, 5, 100):
+        assert port_stats(t, h) == _plain_port_stats(t, h)
+    assert latencies(t) == [e.latency for e in t.deliveries if e.latency is not None]
+    for cls in ("vif", "other", "busy", "once"):
+        classes = dict(t.config.classes)
+        assert latencies(t, cls=cls) == [e.latency for e in t.deliveries
+                                         if e.latency is not None
+                                         and classes.get(e.port, "other") == cls]

@@ -2,9 +2,9 @@
 
 The bottom layer. Each event-channel ABI is one module behind the
 :class:`~evtlib.abi.core.EvtchnOps` hooks (``twolevel``, ``threelevel``,
-``fifo``); ``core`` is the scheme-free part (validation, bindings, Linux's
-upcall loop, step recording); ``schemes`` is the one place that maps names to
-classes; ``limits`` reads port limits and memory off the classes; ``dumps``
+``fifo``); ``core`` is the scheme-free part (bindings, Linux's upcall
+loop, step recording); ``checks`` holds the input checks every layer uses;
+``schemes`` is the one place that maps names to classes; ``limits`` reads port limits and memory off the classes; ``dumps``
 renders a model's state as 72-column text for its ``dump()``.
 
 May import: the standard library and numpy only, never another evtlib layer.
@@ -12,8 +12,8 @@ A new ABI goes here: one module subclassing ``EventChannels``, one line in
 ``schemes.SCHEMES``.
 """
 
-from .core import (EventChannels, EvtchnOps, NestedUpcallError, UpcallLimitError, check_choice,
-                   check_int)
+from .checks import check_choice, check_flag, check_int
+from .core import EventChannels, EvtchnOps, NestedUpcallError, UpcallLimitError
 from .fifo import Fifo
 from .limits import BoundMemory, LimitRow, bound_memory, limits, limits_text
 from .records import Counters, Snapshot, Step
@@ -23,6 +23,7 @@ from .twolevel import TwoLevel
 
 __all__ = [
     "EventChannels", "EvtchnOps", "NestedUpcallError", "UpcallLimitError", "check_choice",
-    "check_int", "Fifo", "BoundMemory", "LimitRow", "bound_memory", "limits", "limits_text", "Counters", "Snapshot", "Step",
-    "SCHEMES", "make_scheme", "ThreeLevel", "TwoLevel",
+    "check_flag", "check_int", "Fifo", "BoundMemory", "LimitRow", "bound_memory", "limits",
+    "limits_text", "Counters", "Snapshot", "Step", "SCHEMES", "make_scheme", "ThreeLevel",
+    "TwoLevel",
 ]

@@ -13,85 +13,14 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from .core import Deliver, EventChannels, check_choice, check_int
+from .checks import check_choice, check_flag, check_int, check_word_bits
+from .core import Deliver, EventChannels
 from .dumps import dump_bitmap
-from .records import Snapshot
+from .records import Later, Snapshot
+from .wordsets import (Pages, Sparse, WordSet, WordSet2, bit_list,  # noqa: F401 (re-exported)
+                       bitmap_fields, lowest_bit)
 
 SCANS = ("resume", "from-zero")
-
-
-def lowest_bit(x: int) -> int:
-    """Index of the lowest set bit of ``x`` (``x`` > 0)."""
-    return (x & -x).bit_length() - 1
-
-
-def bit_list(x: int) -> list[int]:
-    out = []
-    while x:
-        low = x & -x
-        out.append(low.bit_length() - 1)
-        x ^= low
-    return out
-
-
-class WordSet:
-    """The guest's local copy of a 1-level selector: one W-bit integer."""
-
-    __slots__ = ("bits",)
-
-    def __init__(self, bits: int) -> None:
-        self.bits = bits
-
-    def __bool__(self) -> bool:
-        return self.bits != 0
-
-    def first_from(self, w: int) -> int:
-        """Lowest word index >= w present, or -1."""
-        above = self.bits >> w
-        return -1 if not above else w + lowest_bit(above)
-
-    def discard(self, w: int) -> None:
-        self.bits &= ~(1 << w)
-
-    def indices(self) -> list[int]:
-        return bit_list(self.bits)
-
-
-class WordSet2:
-    """Local copy of a 2-level selector tree (3-level scheme): L1 bits over L2 words."""
-
-    __slots__ = ("l1", "l2", "shift", "low")
-
-    def __init__(self, l1: int, l2: dict[int, int], shift: int) -> None:
-        self.l1, self.l2, self.shift = l1, l2, shift
-        self.low = (1 << shift) - 1
-
-    def __bool__(self) -> bool:
-        return self.l1 != 0
-
-    def first_from(self, w: int) -> int:
-        hi, lo = w >> self.shift, w & self.low
-        rest = self.l2.get(hi, 0) >> lo if self.l1 >> hi & 1 else 0
-        if rest:
-            return w + lowest_bit(rest)
-        above = self.l1 >> (hi + 1)
-        if not above:
-            return -1
-        hi = hi + 1 + lowest_bit(above)
-        return (hi << self.shift) + lowest_bit(self.l2[hi])
-
-    def indices(self) -> list[int]:
-        return [(hi << self.shift) + lo for hi in bit_list(self.l1)
-                for lo in bit_list(self.l2[hi])]
-
-    def discard(self, w: int) -> None:
-        hi = w >> self.shift
-        left = self.l2.get(hi, 0) & ~(1 << (w & self.low))
-        if left:
-            self.l2[hi] = left
-        else:
-            self.l2.pop(hi, None)
-            self.l1 &= ~(1 << hi)
 
 
 class BitmapScheme(EventChannels):
@@ -102,13 +31,9 @@ class BitmapScheme(EventChannels):
 
     def __init__(self, word_bits: int = 64, vcpus: int = 1, scan: str = "resume",
                  timer_first: bool = False) -> None:
-        if type(word_bits) is not int or word_bits not in (32, 64):
-            raise ValueError(f"word_bits must be 32 or 64 (bits in xen_ulong_t), "
-                             f"got {word_bits!r}")
+        W = check_word_bits(word_bits)
         check_choice(scan, "scan policy", SCANS)
-        if not isinstance(timer_first, bool):
-            raise TypeError(f"timer_first must be True or False, got {timer_first!r}")
-        W = word_bits
+        timer_first = check_flag(timer_first, "timer_first")
         super().__init__(vcpus, self.port_limit(W))
         self.word_bits, self.scan, self.timer_first = W, scan, timer_first
         self._shift = W.bit_length() - 1
@@ -119,14 +44,16 @@ class BitmapScheme(EventChannels):
         # Linux's per-CPU cpu_evtchn_mask: every port starts bound to CPU 0
         # (port 0 is never bound, so it can never look active).
         full = (1 << W) - 1
-        self._cpumask = [[full] * self._nwords] + [[0] * self._nwords
-                                                  for _ in range(self.vcpus - 1)]
+        self._cpumask = [[full] * self._nwords] + [Sparse() for _ in range(self.vcpus - 1)]
         self._cpumask[0][0] = full & ~1
         # Per-CPU resume position as (flat word index, bit): "last handled + 1".
         self._resume = [(0, 0)] * self.vcpus
         self._init_selectors()
         # The running scan's local selector copy (for Step.local only).
         self._words = None
+        self._pend_pages = Pages(self._nwords)
+        self._mask_pages = Pages(self._nwords)
+        self._rows: list = [None] * self.vcpus
 
     @classmethod
     def port_limit(cls, word_bits: int) -> int:
@@ -143,25 +70,42 @@ class BitmapScheme(EventChannels):
         """Xen ``evtchn_2l_set_pending`` (and its 3-level analogue)."""
         w, m = port >> self._shift, 1 << (port & self._low)
         c = self.counters
+        pend = self._pending
         c.atomics += 1
         # 1. test-and-set PENDING; already set: nothing else at all happens.
-        if self._pending[w] & m:
+        if pend[w] & m:
             if self._steps is not None:
-                self._record("merge", vcpu, port, self._where(port), self._pending[w],
+                self._record("merge", vcpu, port, self._where(port), pend[w],
                              f"port {port} is already pending: the raise is a no-op "
                              f"(no selector bit, no upcall)")
             return False
-        self._pending[w] |= m
+        pend[w] |= m
         c.reads += 1
         masked = self._mask[w] & m
         if self._steps is not None:
-            self._record("raise", vcpu, port, self._where(port), self._pending[w],
+            self._record("raise", vcpu, port, self._where(port), pend[w],
                          f"Xen sets PENDING of port {port}" + (
                              "; it is masked, so nothing else (the edge waits in "
                              "PENDING)" if masked else f" for vCPU {vcpu}"))
-        # 2. unmasked: mark the word in the notify vCPU's selector, upcall if new.
-        if not masked and self._sel_set(vcpu, w):
-            self._mark_events_pending(vcpu)
+            if not masked and self._sel_set(vcpu, w):
+                self._mark_events_pending(vcpu)
+            return True
+        if masked:
+            return True
+        # 2. unmasked: mark the word in the notify vCPU's selector, upcall if
+        # new. (The same as _sel_set and _mark_events_pending, inline for the
+        # one-word 2-level selector: this is the hot path of every raise.)
+        sel = self._flat_sel
+        if sel is None:
+            if not self._sel_set(vcpu, w):
+                return True
+        else:
+            c.atomics += 1
+            if sel[vcpu] >> w & 1:
+                return True
+            sel[vcpu] |= 1 << w
+        c.atomics += 1
+        self._upcall_flag[vcpu] = True
         return True
 
     def xen_unmask_port(self, port: int) -> None:
@@ -192,11 +136,11 @@ class BitmapScheme(EventChannels):
                          self._mask[w], f"the guest sets MASK of port {port}")
         return was
 
-    def clear_pending_bit(self, port: int, quiet: bool = False) -> None:
+    def clear_pending_bit(self, port: int) -> None:
         w, m = port >> self._shift, 1 << (port & self._low)
         self.counters.atomics += 1
         self._pending[w] &= ~m
-        if self._steps is not None and not quiet:
+        if self._steps is not None:
             self._record("clear", self._cpu.get(port, 0), port, self._where(port),
                          self._pending[w], f"the guest clears PENDING of port {port}")
 
@@ -228,8 +172,13 @@ class BitmapScheme(EventChannels):
 
     def bind_to_cpu_hook(self, port: int, old: int, new: int) -> None:
         w, m = port >> self._shift, 1 << (port & self._low)
-        self._cpumask[old][w] &= ~m
-        self._cpumask[new][w] |= m
+        masks = self._cpumask
+        left = masks[old][w] & ~m
+        if left or not old:
+            masks[old][w] = left
+        else:
+            del masks[old][w]               # keep the other CPUs' masks sparse
+        masks[new][w] |= m
 
     def pending_bit(self, port: int) -> bool:
         return bool(self._pending[port >> self._shift] >> (port & self._low) & 1)
@@ -240,6 +189,7 @@ class BitmapScheme(EventChannels):
     # --------------------------------------------------------- guest scans
     def handle_events(self, cpu: int, deliver: Deliver) -> None:
         if self.timer_first:
+            # Before the xchg: an exception here leaves nothing taken.
             self._timer_check(cpu, deliver)
         words = self._sel_take(cpu)
         try:
@@ -250,6 +200,10 @@ class BitmapScheme(EventChannels):
         finally:
             self._words = None
 
+    def events_left(self, vcpu: int) -> bool:
+        """Whether this vCPU's selector still names a word (the scan's work)."""
+        return bool(self._sel_top(vcpu))
+
     def _scan_local(self):
         return None if self._words is None else tuple(self._words.indices())
 
@@ -257,6 +211,32 @@ class BitmapScheme(EventChannels):
         """``active_evtchns``: pending, bound to ``cpu`` and not masked."""
         self.counters.reads += 2
         return self._pending[w] & self._cpumask[cpu][w] & ~self._mask[w]
+
+    def _ack(self, w: int, b: int) -> None:
+        """The edge chip's ack: clear PENDING of bit ``b`` of word ``w``."""
+        self.counters.atomics += 1
+        self._pending[w] &= ~(1 << b)
+
+    def _rearm(self, cpu: int, words, current: int | None, port: int) -> None:
+        """Put back what an interrupted scan still held: its selector words.
+
+        The scan ended inside the delivery of ``port`` (its handler raised,
+        or the upcall limit was reached once it returned): the words left in
+        the local copy, and ``current`` (the word being scanned, when the
+        scan had already taken it out of the copy), get their selector bits
+        back, so the next upcall scans them. A word with nothing left is
+        simply found empty then.
+        """
+        left = words.indices()
+        if current is not None and current not in left:
+            left.append(current)
+        for w in sorted(left):
+            self._sel_set(cpu, w)
+        if self._steps is not None:
+            self._record("rearm", cpu, port, why=(
+                f"the upcall ends inside port {port}'s handler: the words its scan "
+                f"still held ({', '.join(map(str, sorted(left))) or 'none'}) get "
+                f"their selector bits back, so nothing is lost"))
 
     def _timer_check(self, cpu: int, deliver: Deliver) -> None:
         """Spec 1.7: before the selector xchg, deliver this CPU's timer if active.
@@ -268,76 +248,118 @@ class BitmapScheme(EventChannels):
             return
         w, b = port >> self._shift, port & self._low
         if self._active(cpu, w) >> b & 1:
-            deliver(port, self._steps is not None and f"timer first: VIRQ_TIMER port {port} is active, so it "
-                          f"goes before the selector scan")
+            self._ack(w, b)
+            deliver(port, self._steps is not None and f"timer first: VIRQ_TIMER port "
+                          f"{port} is active, so it goes before the selector scan")
 
     def _scan_from_zero(self, cpu: int, deliver: Deliver, words) -> None:
         """The old pvops loop (spec 1.5): lowest word, lowest bit, re-read each time."""
         W = self.word_bits
+        pend, mask, mine = self._pending, self._mask, self._cpumask[cpu]
+        c = self.counters
         while words:
             w = words.first_from(0)
             words.discard(w)
             if self._steps is not None:
-                self._record("word", cpu, None, self._word_where(w), self._pending[w],
+                self._record("word", cpu, None, self._word_where(w), pend[w],
                              f"from zero: take the lowest selected word, {w}")
             while True:
                 # Re-read after every port: a port raised meanwhile in this word
                 # is seen at once, lowest first.
-                bits = self._active(cpu, w)
+                c.reads += 2
+                bits = pend[w] & mine[w] & ~mask[w]
                 if not bits:
                     break
-                b = lowest_bit(bits)
-                deliver(w * W + b, self._steps is not None and f"from zero: lowest active bit of word {w} "
-                                   f"(re-read after each port) is {b}")
+                b = (bits & -bits).bit_length() - 1
+                # The edge chip's ack (clear PENDING) comes before the handler.
+                c.atomics += 1
+                pend[w] &= ~(1 << b)
+                try:
+                    deliver(w * W + b, self._steps is not None and
+                            f"from zero: lowest active bit of word {w} "
+                            f"(re-read after each port) is {b}")
+                except BaseException:
+                    self._rearm(cpu, words, w, w * W + b)
+                    raise
 
     def _scan_resume(self, cpu: int, deliver: Deliver, words) -> None:
         """``evtchn_2l_handle_events`` (spec 1.6), over any height of selector."""
-        W, nwords = self.word_bits, self._nwords
-        start_w, start_b = self._resume[cpu]
-        rec = self._steps is not None
+        W, low, nwords, resume = self.word_bits, self._low, self._nwords, self._resume
+        start_w, start_b = resume[cpu]
+        rec, c = self._steps is not None, self.counters
+        pend, mask, mine = self._pending, self._mask, self._cpumask[cpu]
+        # The 2-level local copy is one int: read it inline (no method call).
+        flat, first_from, discard = type(words) is WordSet, words.first_from, words.discard
         w, i = start_w, 0
-        while words:
-            found = words.first_from(w)
+        while True:
+            if flat:
+                above = words.bits >> w
+                found = w + (above & -above).bit_length() - 1 if above else -1
+            else:
+                found = first_from(w)
             if found < 0:
+                if not words:
+                    break
                 # Nothing at or above w: wrap to word 0. This iteration counts.
                 w, i = 0, i + 1
                 if rec:
-                    self._record("wrap", cpu, None, why=(
-                        "no selected word at or above the scan point: wrap to word 0"))
+                    self._record("wrap", cpu, None, why=self.WRAP_WHY)
                 continue
             w = found
             first = w == start_w and i == 0
             # One snapshot of the active bits per word visit (spec 1.6 item 4).
-            snap = self._active(cpu, w)
+            c.reads += 2
+            snap = pend[w] & mine[w] & ~mask[w]
             b = start_b if first else 0
             if rec:
-                self._record("word", cpu, None, self._word_where(w), snap, (
-                    f"first visit of start word {w}: read its active bits once "
-                    f"and scan from bit {b}, the resume point" if first else
-                    f"back at start word {w} after the wrap: read it again and "
-                    f"scan the whole word from bit 0" if w == start_w else
-                    f"read the active bits of word {w} once and scan from bit 0"))
+                self._record_visit(cpu, w, snap, b, first, start_w)
             while True:
-                bits = (snap >> b) << b
+                bits = snap >> b << b
                 if not bits:
                     break
-                b = lowest_bit(bits)
-                deliver(w * W + b, rec and f"resume scan: bit {b} is the next set bit of "
-                                   f"the word-{w} snapshot, so port {w * W + b} "
-                                   f"is delivered")
-                b = (b + 1) & self._low
+                b = (bits & -bits).bit_length() - 1
+                port = w * W + b
+                # The edge chip's ack (clear PENDING) comes before the handler.
+                c.atomics += 1
+                pend[w] &= ~(1 << b)
+                b = (b + 1) & low
+                try:
+                    deliver(port, rec and f"resume scan: bit {port - w * W} is the next "
+                            f"set bit of the word-{w} snapshot, so port {port} is delivered")
+                except BaseException:
+                    # The handler counts as returned: the position moves past it.
+                    resume[cpu] = (w, b) if b else ((w + 1) % nwords, 0)
+                    self._rearm(cpu, words, None, port)
+                    raise
                 # Next caller starts at last processed + 1 (wrapping the word).
-                self._resume[cpu] = (w, b) if b else ((w + 1) % nwords, 0)
+                resume[cpu] = (w, b) if b else ((w + 1) % nwords, 0)
                 if rec:
-                    self._record("resume", cpu, None, self._position(*self._resume[cpu]),
-                                 why=f"the next scan will start just after it, at "
-                                     f"{self._position(*self._resume[cpu])}")
+                    self._record_resume(cpu)
                 if not b:
                     break
             # The start word keeps its selector bit on the first visit only.
             if not first:
-                words.discard(w)
+                if flat:
+                    words.bits &= ~(1 << w)
+                else:
+                    discard(w)
             w, i = (w + 1) % nwords, i + 1
+
+    WRAP_WHY = "no selected word at or above the scan point: wrap to word 0"
+
+    def _record_resume(self, cpu: int) -> None:
+        where = self._position(*self._resume[cpu])
+        self._record("resume", cpu, None, where,
+                     why=f"the next scan will start just after it, at {where}")
+
+    def _record_visit(self, cpu: int, w: int, snap: int, b: int, first: bool,
+                      start_w: int) -> None:
+        self._record("word", cpu, None, self._word_where(w), snap, (
+            f"first visit of start word {w}: read its active bits once "
+            f"and scan from bit {b}, the resume point" if first else
+            f"back at start word {w} after the wrap: read it again and "
+            f"scan the whole word from bit 0" if w == start_w else
+            f"read the active bits of word {w} once and scan from bit 0"))
 
     # ------------------------------------------------------ resume position
     def resume_position(self, vcpu: int) -> tuple:
@@ -372,19 +394,20 @@ class BitmapScheme(EventChannels):
         return self._position(w, 0)[:-1]
 
     def snapshot(self) -> Snapshot:
-        W = self.word_bits
-        pend, mask, words = [], [], []
-        for i, (p, m) in enumerate(zip(self._pending, self._mask)):
-            if p or m:
-                words.append((i, p, m))
-                pend += [i * W + b for b in bit_list(p)]
-                mask += [i * W + b for b in bit_list(m)]
-        per_vcpu = tuple(self._sel_state(v) + (
-            ("resume", self._position(*self._resume[v])),
-            ("timer", self._timer[v])) for v in range(self.vcpus))
-        return Snapshot(self.name, W, self.vcpus, self.max_ports, tuple(pend),
-                        tuple(mask), tuple(self._upcall_flag), tuple(words),
-                        per_vcpu, self._settings())
+        # Frozen parts shared with the previous snapshot where unchanged;
+        # the port lists and non-zero words are listed only when read.
+        pend = self._pend_pages.freeze(self._pending)
+        mask = self._mask_pages.freeze(self._mask)
+        bitmaps = Later(bitmap_fields, pend, mask, self._pend_pages.size, self.word_bits)
+        rows = self._rows
+        for v in range(self.vcpus):
+            row = self._sel_state(v) + (("resume", self._position(*self._resume[v])),
+                                        ("timer", self._timer[v]))
+            if row != rows[v]:
+                rows[v] = row
+        return Snapshot(self.name, self.word_bits, self.vcpus, self.max_ports, bitmaps,
+                        bitmaps, tuple(self._upcall_flag), bitmaps, tuple(rows),
+                        self._settings())
 
     def dump(self) -> str:
         return dump_bitmap(self)

@@ -19,14 +19,16 @@ Conventions shared by every scheme:
 
 from __future__ import annotations
 
-import numbers
 from typing import Callable, ClassVar, Optional, Protocol
 
-from .records import Counters, Snapshot, Step
+from .checks import check_choice, check_flag, check_int, is_integer, type_name  # noqa: F401
+from .records import Counters, Later, Snapshot, Step
 
 Handler = Optional[Callable[[int], object]]
-#: ``deliver(port, why)``: ``why`` is the explanation, built only while
-#: recording (schemes pass ``recording and f"..."``, so it may be False).
+#: ``deliver(port, why)``: the scan has acked ``port`` (cleared PENDING, as the
+#: edge chip's ack does before the handler); deliver records it and runs the
+#: handler. ``why`` is the explanation, built only while recording (schemes
+#: pass ``recording and f"..."``, so it may be False).
 Deliver = Callable[[int, object], None]
 
 
@@ -35,48 +37,35 @@ class NestedUpcallError(RuntimeError):
 
 
 class UpcallLimitError(RuntimeError):
-    """One upcall delivered more than ``upcall_limit`` events (it would not end)."""
+    """One upcall reached ``upcall_limit`` deliveries (it looked as if it would not end)."""
 
 
 class EvtchnOps(Protocol):
     """The per-ABI hooks the core calls (Linux ``struct evtchn_ops`` + Xen hooks).
 
-    ``deliver(port, why)`` passed to :meth:`handle_events` acks the port
-    (clears PENDING) and runs the handler.
+    :meth:`handle_events` acks each port it delivers (clears PENDING), then
+    calls ``deliver(port, why)``, which records it and runs the handler; if
+    that raises, the scan puts its local copy back before the exception
+    leaves it (see :meth:`EventChannels.upcall`).
     """
 
     def xen_set_pending(self, vcpu: int, port: int) -> bool: ...
     def xen_unmask_port(self, port: int) -> None: ...
     def test_and_set_mask(self, port: int) -> bool: ...
-    def clear_pending_bit(self, port: int, quiet: bool = False) -> None: ...
+    def clear_pending_bit(self, port: int) -> None: ...
     def guest_unmask(self, port: int, cpu: int) -> None: ...
     def bind_to_cpu_hook(self, port: int, old: int, new: int) -> None: ...
     def handle_events(self, cpu: int, deliver: Deliver) -> None: ...
+    def events_left(self, vcpu: int) -> bool: ...
     def pending_bit(self, port: int) -> bool: ...
     def masked_bit(self, port: int) -> bool: ...
     def locate(self, port: int) -> tuple: ...
 
 
-def check_int(value, what: str, lo: int, hi: int | None = None) -> int:
-    """Return ``value`` as an int in ``lo..hi`` (no upper bound if ``hi`` is None),
-    or raise naming the value and the valid range."""
-    valid = f">= {lo}" if hi is None else f"in {lo}..{hi}"
-    if type(value) is not int:
-        if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-            raise TypeError(f"{what} must be an integer {valid}, got {value!r}")
-        value = int(value)
-    if hi is None and value < lo:
-        raise ValueError(f"{what} {value} is out of range: it must be >= {lo}")
-    if hi is not None and not lo <= value <= hi:
-        raise ValueError(f"{what} {value} is out of range: valid values are {lo}..{hi}")
-    return value
-
-
-def check_choice(value, what: str, choices) -> object:
-    if value not in choices:
-        valid = ", ".join(repr(c) for c in choices)
-        raise ValueError(f"unknown {what} {value!r}: valid values are {valid}")
-    return value
+def _settings_rows(parts: tuple, value_of) -> dict:
+    """``Snapshot.settings``: each map's entries sorted by port, map by map."""
+    return {"settings": [(name, p, value_of(name, v))
+                         for name, mapping in parts for p, v in sorted(mapping.items())]}
 
 
 class EventChannels:
@@ -87,8 +76,6 @@ class EventChannels:
 
     name: ClassVar[str] = "?"
     label: ClassVar[str] = "?"
-    #: Most deliveries one upcall may make before :class:`UpcallLimitError`.
-    upcall_limit: int = 100_000
     word_bits: int | None = None
     #: Number of priority levels (0: the ABI has none).
     priorities: int = 0
@@ -96,6 +83,7 @@ class EventChannels:
     word_sizes: tuple[int, ...] = ()
     scan: str | None = None
     timer_first: bool = False
+    _upcall_limit: int = 100_000
 
     @classmethod
     def port_limit(cls, word_bits: int) -> int:
@@ -111,18 +99,34 @@ class EventChannels:
         self._notify: dict[int, int] = {}
         self._cpu: dict[int, int] = {}
         self._timer: list[int | None] = [None] * self.vcpus
+        # The same, keyed by port: whose VIRQ_TIMER a port is, in O(1).
+        self._timer_vcpu: dict[int, int] = {}
+        # The settings maps a snapshot describes: name -> (attribute, default).
+        # Copy-on-write: a snapshot keeps the map itself, and the model
+        # copies a map that a snapshot holds before changing it.
+        self._maps: dict[str, tuple[str, object]] = {"notify": ("_notify", 0),
+                                                      "cpu": ("_cpu", 0)}
+        self._lent: set[str] = set()
         self.counters = Counters()
         self._steps: list[Step] | None = None
         self._in_upcall: int | None = None
+
+    @property
+    def upcall_limit(self) -> int:
+        """Most deliveries one upcall makes: reaching it raises :class:`UpcallLimitError`."""
+        return self._upcall_limit
+
+    @upcall_limit.setter
+    def upcall_limit(self, value) -> None:
+        self._upcall_limit = check_int(value, "upcall_limit", 1)
 
     # ----------------------------------------------------------- validation
     def _port(self, port) -> int:
         if type(port) is int and 0 < port < self.max_ports:
             return port
-        if type(port) is not int and (isinstance(port, bool)
-                                      or not isinstance(port, numbers.Integral)):
+        if not is_integer(port):
             raise TypeError(f"port must be an integer in 1..{self.max_ports - 1}, "
-                            f"got {port!r}")
+                            f"got {port!r} of type {type_name(port)}")
         port = int(port)
         if port == 0:
             raise ValueError(f"port 0 is reserved (Xen never allocates it): "
@@ -135,21 +139,27 @@ class EventChannels:
     def _vcpu(self, vcpu, what: str = "vCPU") -> int:
         if type(vcpu) is int and 0 <= vcpu < self.vcpus:
             return vcpu
-        if type(vcpu) is not int and (isinstance(vcpu, bool)
-                                      or not isinstance(vcpu, numbers.Integral)):
+        if not is_integer(vcpu):
+            # The type is the problem ("0" or 0.0 look like a valid vCPU).
             raise TypeError(f"{what} must be an integer in 0..{self.vcpus - 1}, "
-                            f"got {vcpu!r}")
-        raise ValueError(f"unknown {what} {vcpu}: this model has {self.vcpus} "
+                            f"got {vcpu!r} of type {type_name(vcpu)}")
+        v = int(vcpu)
+        if 0 <= v < self.vcpus:
+            return v
+        raise ValueError(f"unknown {what} {v}: this model has {self.vcpus} "
                          f"vCPU(s), valid values are 0..{self.vcpus - 1}")
 
     # ------------------------------------------------------------ recording
     def record(self, on: bool = True) -> None:
         """Start (or stop) recording a :class:`Step` for every state change.
 
-        Each step carries a full snapshot, so recording is meant for walks of
-        a few hundred steps (a notebook's stepper), not for bulk runs.
+        Each step carries a snapshot; consecutive snapshots share what did
+        not change, so a step costs about what it changed (see
+        :mod:`evtlib.abi.records`), but recording is still meant for walks
+        (a notebook's stepper, a short run), not for bulk runs.
         Stopping discards the steps recorded so far; read ``steps`` first.
         """
+        on = check_flag(on, "record(on)")
         if on and self._steps is None:
             self._steps = []
         elif not on:
@@ -197,7 +207,8 @@ class EventChannels:
     # ------------------------------------------------------------- Xen side
     def set_pending(self, port: int) -> bool:
         """Xen raises ``port`` on its notify vCPU. False: it was pending (merged)."""
-        port = self._port(port)
+        if type(port) is not int or not 0 < port < self.max_ports:
+            port = self._port(port)
         return self.xen_set_pending(self._notify.get(port, 0), port)
 
     def xen_unmask(self, port: int) -> None:
@@ -207,11 +218,11 @@ class EventChannels:
     def xen_bind_vcpu(self, port: int, vcpu: int) -> None:
         """``EVTCHNOP_bind_vcpu``: later raises go to ``vcpu``. Nothing else moves."""
         port, vcpu = self._port(port), self._vcpu(vcpu)
-        owner = self._timer_owner(port)
+        owner = self._timer_vcpu.get(port)
         if owner is not None and owner != vcpu:
             raise ValueError(f"port {port} is vCPU {owner}'s VIRQ_TIMER: Xen refuses "
                              f"to move a per-vCPU VIRQ (EINVAL); valid vCPU is {owner}")
-        self._set_map(self._notify, port, vcpu)
+        self._set_map("notify", port, vcpu)
         if self._steps is not None:
             self._record("bind", vcpu, port, why=(
                 f"EVTCHNOP_bind_vcpu: Xen will notify vCPU {vcpu} of port {port}"))
@@ -245,7 +256,7 @@ class EventChannels:
         """Linux-side binding only (``bind_evtchn_to_cpu``); Xen is not told."""
         port, cpu = self._port(port), self._vcpu(cpu, "CPU")
         old = self._cpu.get(port, 0)
-        self._set_map(self._cpu, port, cpu)
+        self._set_map("cpu", port, cpu)
         self.bind_to_cpu_hook(port, old, cpu)
 
     def bind(self, port: int, vcpu: int, cpu: int = 0) -> None:
@@ -257,7 +268,7 @@ class EventChannels:
         """
         port, vcpu = self._port(port), self._vcpu(vcpu)
         cpu = self._vcpu(cpu, "CPU")
-        owner = self._timer_owner(port)
+        owner = self._timer_vcpu.get(port)
         if owner is not None and owner != vcpu:
             raise ValueError(f"port {port} is vCPU {owner}'s VIRQ_TIMER: Xen refuses "
                              f"to move a per-vCPU VIRQ (EINVAL); valid vCPU is {owner}")
@@ -270,16 +281,17 @@ class EventChannels:
     def set_timer_port(self, vcpu: int, port: int) -> None:
         """Bind VIRQ_TIMER of ``vcpu`` to ``port`` (Xen and Linux both on ``vcpu``)."""
         vcpu, port = self._vcpu(vcpu), self._port(port)
-        owner = self._timer_owner(port)
+        owner = self._timer_vcpu.get(port)
         if owner is not None and owner != vcpu:
             raise ValueError(f"port {port} is already vCPU {owner}'s VIRQ_TIMER")
         if self._timer[vcpu] not in (None, port):
             raise ValueError(f"vCPU {vcpu}'s VIRQ_TIMER is already port "
                              f"{self._timer[vcpu]}: one timer port per vCPU")
         self._timer[vcpu] = port
-        self._set_map(self._notify, port, vcpu)
+        self._timer_vcpu[port] = vcpu
+        self._set_map("notify", port, vcpu)
         old = self._cpu.get(port, 0)
-        self._set_map(self._cpu, port, vcpu)
+        self._set_map("cpu", port, vcpu)
         self.bind_to_cpu_hook(port, old, vcpu)
         self.timer_port_hook(port)
 
@@ -289,15 +301,16 @@ class EventChannels:
     def timer_port(self, vcpu: int) -> int | None:
         return self._timer[self._vcpu(vcpu)]
 
-    def _timer_owner(self, port: int) -> int | None:
-        for v, p in enumerate(self._timer):
-            if p == port:
-                return v
-        return None
-
-    @staticmethod
-    def _set_map(mapping: dict, port: int, value: int) -> None:
-        if value:
+    def _set_map(self, name: str, port: int, value) -> None:
+        """Set a settings map entry (the map's default value is not stored)."""
+        attr, default = self._maps[name]
+        mapping = getattr(self, attr)
+        if name in self._lent:
+            # A snapshot holds this very dict: write into a copy.
+            mapping = dict(mapping)
+            setattr(self, attr, mapping)
+            self._lent.discard(name)
+        if value != default:
             mapping[port] = value
         else:
             mapping.pop(port, None)
@@ -315,16 +328,25 @@ class EventChannels:
 
         Like ``__xen_evtchn_do_upcall``: clear ``upcall_pending`` *before*
         each pass over the ABI's pending state, and pass again while Xen set
-        it meanwhile. Runs only if the flag is set (or ``force``). Returns the
-        ports delivered, in order, with repeats. ``handler(port)`` runs after
-        the ack and may call any method but ``upcall``.
+        it meanwhile. Runs only if the flag is set (or ``force``, a bool).
+        Returns the ports delivered, in order, with repeats. ``handler(port)``
+        runs after the ack and may call any method but ``upcall``.
 
-        An exception from a handler (or :class:`UpcallLimitError`) leaves the
-        state as the interrupted pass left it, as a real guest would be left
-        after an oops in the middle of its event loop: e.g. the local copy
-        of a taken selector or READY word is lost.
+        **Interrupted upcalls.** An exception from a handler (including
+        :class:`NestedUpcallError` and the :class:`UpcallLimitError` raised
+        once a delivery completes) propagates to the caller, and the model is
+        left as the guest would be had the handler returned and the upcall
+        ended there (an interrupt return): the port whose handler raised was
+        acked, as the ack comes before the handler; the scan's private copy
+        (the taken selector words, the FIFO local READY and next pointer) is
+        put back into shared memory; and ``upcall_pending`` is set if
+        anything is left. So every event not yet delivered stays pending and
+        the next upcall delivers exactly what this one had left to deliver.
         """
-        vcpu = self._vcpu(vcpu)
+        if type(vcpu) is not int or not 0 <= vcpu < self.vcpus:
+            vcpu = self._vcpu(vcpu)
+        if force is not False:
+            force = check_flag(force, "force")
         if self._in_upcall is not None:
             raise NestedUpcallError(
                 f"upcall(vcpu={vcpu}) called while vCPU {self._in_upcall}'s upcall is "
@@ -347,31 +369,51 @@ class EventChannels:
             self._record("upcall", vcpu, None, why=f"Xen enters vCPU {vcpu}'s upcall handler")
         try:
             self._passes(vcpu, deliver)
+        except BaseException:
+            # The scheme's scan has put its local copy back; make sure the
+            # next upcall comes for what is left.
+            self._interrupted(vcpu)
+            raise
         finally:
             self._in_upcall = None
             counters.deliveries += len(delivered)
         return delivered
 
+    def _interrupted(self, vcpu: int) -> None:
+        """After an upcall ended by an exception: re-arm ``upcall_pending`` if
+        events are left (as the guest's fast-path unmask sets its own flag)."""
+        if self._upcall_flag[vcpu] or not self.events_left(vcpu):
+            return
+        self._upcall_flag[vcpu] = True
+        self.counters.writes += 1
+        if self._steps is not None:
+            self._record("upcall-flag", vcpu, None, why=(
+                f"the upcall ended early with events left: upcall_pending of "
+                f"vCPU {vcpu} is set again so that the next upcall takes them"))
+
     def _deliverer(self, vcpu: int, handler: Handler, delivered: list[int]) -> Deliver:
-        """The ``deliver(port, why)`` the ABI's ``handle_events`` calls: ack, then handler."""
-        limit = self.upcall_limit
-        ack = self.clear_pending_bit
+        """The ``deliver(port, why)`` the ABI's ``handle_events`` calls once it
+        has acked the port: record it, then run the handler."""
+        limit = self._upcall_limit
+        append = delivered.append
 
         def deliver(port: int, why: str) -> None:
-            if len(delivered) >= limit:
-                raise UpcallLimitError(
-                    f"upcall on vCPU {vcpu} delivered {limit} events without ending "
-                    f"(last port {port}); a handler that re-raises its port every "
-                    f"time never lets it end. Raise upcall_limit if this is intended")
-            # The edge chip's ack clears PENDING before the handler body runs,
+            # The scan acked the port (cleared PENDING) before calling this,
             # so a re-raise from the handler is a new 0->1 edge.
-            ack(port, True)
-            delivered.append(port)
+            append(port)
             if self._steps is not None:
                 self._record("deliver", vcpu, port, self.locate(port), why=(
                     f"{why}; the ack clears its PENDING, then its handler runs"))
             if handler is not None:
                 handler(port)
+            # Checked once the delivery is complete, never between the scan
+            # taking its local copy and using it: the scan then puts back
+            # what it still holds, as for any exception, and nothing is lost.
+            if len(delivered) >= limit:
+                raise UpcallLimitError(
+                    f"upcall on vCPU {vcpu} reached its limit of {limit} deliveries "
+                    f"(last port {port}); a handler that re-raises its port every "
+                    f"time never lets it end. Raise upcall_limit if this is intended")
 
         return deliver
 
@@ -405,10 +447,17 @@ class EventChannels:
     def pending_ports(self) -> list[int]:
         return list(self.snapshot().pending)
 
-    def _settings(self) -> tuple:
-        rows = [("notify", p, v) for p, v in sorted(self._notify.items())]
-        rows += [("cpu", p, c) for p, c in sorted(self._cpu.items())]
-        return tuple(rows)
+    def _settings(self) -> Later:
+        """The snapshot's ``settings``, built when read, from the maps as they
+        are now (the model copies a lent map before its next change)."""
+        self._lent.update(self._maps)
+        parts = tuple((name, getattr(self, attr)) for name, (attr, _) in self._maps.items())
+        return Later(_settings_rows, parts, self._setting_value)
+
+    @staticmethod
+    def _setting_value(name: str, value) -> int:
+        """How a settings value reads in ``Snapshot.settings`` (FIFO's lastq differs)."""
+        return value
 
     def snapshot(self) -> Snapshot:  # pragma: no cover - every scheme overrides
         raise NotImplementedError

@@ -6,17 +6,28 @@ The models' ``dump()`` methods call these; the richer views live in
 
 from __future__ import annotations
 
+import heapq
 import textwrap
 
 from .fifoword import BUSY, LINK_MASK, PRIORITY_DEFAULT, QUEUES, L, M, P
 
 WIDTH = 72
 MAX_ROWS = 48
+#: Most items a port list shows; the rest are counted ("... 5,000 more").
+MAX_ITEMS = 128
 
 
-def port_list(label: str, ports, width: int = WIDTH) -> str:
-    """``label: 3 10 70``, wrapped under the label; ``-`` when empty."""
-    body = " ".join(str(p) for p in ports) or "-"
+def port_list(label: str, ports, width: int = WIDTH, total: int | None = None) -> str:
+    """``label: 3 10 70``, wrapped under the label; ``-`` when empty.
+
+    At most :data:`MAX_ITEMS` items are shown, then how many more of
+    ``total`` (default: all of ``ports``) there are.
+    """
+    items = [str(p) for p in ports[:MAX_ITEMS]]
+    total = len(ports) if total is None else total
+    if total > len(items):
+        items.append(f"... {total - len(items):,} more")
+    body = " ".join(items) or "-"
     head = f"{label}: "
     return textwrap.fill(body, width=width, initial_indent=head,
                          subsequent_indent=" " * len(head),
@@ -65,9 +76,11 @@ def dump_bitmap(s) -> str:
         if "l2" in d and d["l2"]:
             out.append(port_list("  L2 words (index:value)",
                                  [f"{i}:{x:#x}" for i, x in d["l2"]]))
-    moved = [f"{p}->{v}" for kind, p, v in snap.settings if kind == "cpu"]
+    # Read from the model: listing every binding of 245,760 bound ports
+    # would cost more than the whole dump.
+    moved = [f"{p}->{v}" for p, v in heapq.nsmallest(MAX_ITEMS, s._cpu.items())]
     if moved:
-        out.append(port_list("ports bound to other CPUs", moved))
+        out.append(port_list("ports bound to other CPUs", moved, total=len(s._cpu)))
     return "\n".join(out)
 
 

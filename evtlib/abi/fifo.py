@@ -23,12 +23,19 @@ from array import array
 
 import numpy as np
 
-from .core import Deliver, EventChannels, check_int
+from .checks import check_int, check_word_bits
+from .core import Deliver, EventChannels
 from .dumps import dump_fifo
 from .fifoword import (BUSY, CONTROL_BLOCK_BYTES, LINK_BITS, LINK_MASK, NR_CHANNELS,  # noqa: F401
                        PRIORITY_DEFAULT, QUEUES, L, M, P)
-from .records import Snapshot
+from .records import Later, Snapshot
 
+
+def _fifo_fields(ports: np.ndarray, values: np.ndarray) -> dict:
+    """``pending``, ``masked`` and ``words`` of a FIFO snapshot."""
+    return {"words": list(zip(ports.tolist(), values.tolist())),
+            "pending": ports[(values & P) != 0].tolist(),
+            "masked": ports[(values & M) != 0].tolist()}
 
 
 class Fifo(EventChannels):
@@ -41,21 +48,24 @@ class Fifo(EventChannels):
     def __init__(self, vcpus: int = 1, word_bits: int | None = None) -> None:
         # The event word is 32 bits for every guest: word_bits is accepted
         # (32 or 64) only so that one call can build any scheme.
-        if word_bits is not None and (type(word_bits) is not int or word_bits not in (32, 64)):
-            raise ValueError(f"word_bits must be 32, 64 or None, got {word_bits!r}")
+        check_word_bits(word_bits, allow_none=True)
         super().__init__(vcpus, self.port_limit(word_bits))
         self._word = array("I", [0]) * NR_CHANNELS
         # Xen-private, per port: priority, and fifo_lastq (vcpu, priority)
         # which starts zeroed (vCPU 0, priority 0). Non-defaults only.
         self._prio: dict[int, int] = {}
         self._lastq: dict[int, tuple[int, int]] = {}
+        self._maps.update(priority=("_prio", PRIORITY_DEFAULT), lastq=("_lastq", (0, 0)))
         n = self.vcpus
         self._ready = [0] * n                              # control block READY
         self._head = [[0] * QUEUES for _ in range(n)]      # control block HEAD[q]
         self._tail = [[0] * QUEUES for _ in range(n)]      # Xen-private tails
         self._lhead = [[0] * QUEUES for _ in range(n)]     # Linux-private heads
-        # The consume loop's local copy of READY (for Step.local only).
+        # The consume loop's local copy of READY (for Step.local only), and
+        # while a handler runs, Linux's local "next" of the queue it came
+        # from: (vcpu, priority, next), so that queue() can list the rest.
         self._local_ready: int | None = None
+        self._inflight: tuple[int, int, int] | None = None
 
     @classmethod
     def port_limit(cls, word_bits: int | None = None) -> int:
@@ -164,10 +174,7 @@ class Fifo(EventChannels):
         return True
 
     def _set_lastq(self, port: int, vcpu: int, prio: int) -> None:
-        if vcpu or prio:
-            self._lastq[port] = (vcpu, prio)
-        else:
-            self._lastq.pop(port, None)
+        self._set_map("lastq", port, (vcpu, prio))
 
     def xen_unmask_port(self, port: int) -> None:
         """``evtchn_fifo_unmask``: clear M; if P, raise again on the notify vCPU."""
@@ -190,11 +197,11 @@ class Fifo(EventChannels):
                          f"the guest sets M of port {port}")
         return was
 
-    def clear_pending_bit(self, port: int, quiet: bool = False) -> None:
+    def clear_pending_bit(self, port: int) -> None:
         # Clears P only: a linked event stays linked and is skipped at dequeue.
         self.counters.atomics += 1
         self._word[port] &= ~P
-        if self._steps is not None and not quiet:
+        if self._steps is not None:
             self._record("clear", self._cpu.get(port, 0), port, (), self._word[port],
                          f"the guest clears P of port {port}")
 
@@ -237,16 +244,13 @@ class Fifo(EventChannels):
 
     def timer_port_hook(self, port: int) -> None:
         """Linux ``xen_setup_timer``: the timer gets the top priority, 0."""
-        self._prio[port] = 0
+        self._set_map("priority", port, 0)
 
     def set_priority(self, port: int, priority: int) -> None:
         """``EVTCHNOP_set_priority``: affects the next link only."""
         port = self._port(port)
         priority = check_int(priority, "priority", 0, QUEUES - 1)
-        if priority == PRIORITY_DEFAULT:
-            self._prio.pop(port, None)
-        else:
-            self._prio[port] = priority
+        self._set_map("priority", port, priority)
         if self._steps is not None:
             self._record("priority", None, port, (), priority,
                          f"port {port} gets priority {priority} for its next link")
@@ -265,9 +269,9 @@ class Fifo(EventChannels):
         c = self.counters
         word = self._word
         rec = self._steps is not None
-        lhead, head = self._lhead[cpu], self._head[cpu]
+        lhead, head, readyw = self._lhead[cpu], self._head[cpu], self._ready
         c.atomics += 1
-        ready, self._ready[cpu] = self._ready[cpu], 0
+        ready, readyw[cpu] = readyw[cpu], 0
         if rec:
             self._local_ready = ready
             self._record("ready", cpu, None, (cpu,), ready,
@@ -286,16 +290,21 @@ class Fifo(EventChannels):
             if not nxt:
                 ready &= ~(1 << q)
             if rec:
-                self._local_ready = ready
-                # value: the word as read, so its LINK field is the next port.
-                self._record("dequeue", cpu, port, (cpu, q), w,
-                             f"dequeue port {port} from queue {q}, the highest "
-                             f"ready; clear L and LINK" + (
-                                 f", next is {nxt}" if nxt else
-                                 ": it was the last, drop READY bit locally"))
+                self._record_dequeue(cpu, q, port, w, nxt, ready)
             c.reads += 1
             if w & P and not w & M:
-                deliver(port, rec and f"port {port} is pending and unmasked: deliver it")
+                # The edge chip's ack (clear P) comes before the handler.
+                c.atomics += 1
+                word[port] &= ~P
+                self._inflight = (cpu, q, nxt)
+                try:
+                    deliver(port, rec and f"port {port} is pending and unmasked: deliver it")
+                except BaseException:
+                    # As if the handler had returned and the upcall ended there.
+                    lhead[q] = nxt
+                    self._put_back(cpu, ready, port, q, nxt)
+                    raise
+                self._inflight = None
             elif rec:
                 self._record("skip", cpu, port, (cpu, q), word[port],
                              f"port {port} is " + ("masked: it stays pending "
@@ -304,15 +313,49 @@ class Fifo(EventChannels):
             lhead[q] = nxt
             # Pick up queues made ready meanwhile: one event per iteration.
             c.atomics += 1
-            more, self._ready[cpu] = self._ready[cpu], 0
+            more, readyw[cpu] = readyw[cpu], 0
             ready |= more
             if rec:
                 self._local_ready = ready
-            if rec and more:
-                self._record("ready", cpu, None, (cpu,), more,
-                             f"re-read READY after the event: queues {more:#06x} "
-                             f"became ready meanwhile")
+                if more:
+                    self._record("ready", cpu, None, (cpu,), more,
+                                 f"re-read READY after the event: queues {more:#06x} "
+                                 f"became ready meanwhile")
         self._local_ready = None
+
+    def _record_dequeue(self, cpu: int, q: int, port: int, w: int, nxt: int,
+                        ready: int) -> None:
+        self._local_ready = ready
+        # value: the word as read, so its LINK field is the next port.
+        self._record("dequeue", cpu, port, (cpu, q), w,
+                     f"dequeue port {port} from queue {q}, the highest "
+                     f"ready; clear L and LINK" + (
+                         f", next is {nxt}" if nxt else
+                         ": it was the last, drop READY bit locally"))
+
+    def _put_back(self, cpu: int, ready: int, port: int, q: int, nxt: int) -> None:
+        """After an exception in ``port``'s delivery: Linux's next pointer of
+        queue ``q`` was stored (``nxt``); put the local READY bits back.
+
+        The queues named by ``ready`` still hold events (a queue's bit leaves
+        the local copy only with its last event), so the next upcall resumes
+        each from Linux's next pointer, or from HEAD.
+        """
+        self._inflight = None
+        if ready:
+            self.counters.atomics += 1
+            self._ready[cpu] |= ready
+        if self._steps is not None:
+            self._local_ready = ready
+            self._record("rearm", cpu, port, (cpu, q), ready, (
+                f"the upcall ends inside port {port}'s handler: Linux keeps "
+                f"{nxt or 'no'} next event for queue {q}, and its local READY "
+                f"bits {ready:#06x} go back into READY, so nothing is lost"))
+        self._local_ready = None
+
+    def events_left(self, vcpu: int) -> bool:
+        """Whether READY of this vCPU still names a queue (the consumer's work)."""
+        return bool(self._ready[vcpu])
 
     # ------------------------------------------------------------- reading
     def shared_bytes(self) -> int:
@@ -339,10 +382,17 @@ class Fifo(EventChannels):
         return self._lhead[self._vcpu(vcpu)][check_int(priority, "priority", 0, QUEUES - 1)]
 
     def queue(self, vcpu: int, priority: int) -> list[int]:
-        """Ports linked on queue ``priority`` of ``vcpu``, in consume order."""
+        """Ports linked on queue ``priority`` of ``vcpu``, in consume order.
+
+        While a handler runs, the rest of the queue it came from is reached
+        through Linux's local next pointer (the real consumer stores it into
+        its private head only after the handler returns).
+        """
         v = self._vcpu(vcpu)
         q = check_int(priority, "priority", 0, QUEUES - 1)
         port = self._lhead[v][q] or self._head[v][q]
+        if self._inflight is not None and self._inflight[:2] == (v, q):
+            port = self._inflight[2]
         out: list[int] = []
         while (port and self._word[port] & L and port not in out
                and self._lastq.get(port, (0, 0)) == (v, q)):
@@ -350,24 +400,23 @@ class Fifo(EventChannels):
             port = self._word[port] & LINK_MASK
         return out
 
+    @staticmethod
+    def _setting_value(name: str, value) -> int:
+        # lastq (vcpu, priority) reads as one number, vcpu * 16 + priority.
+        return value[0] * QUEUES + value[1] if name == "lastq" else value
+
     def snapshot(self) -> Snapshot:
-        # numpy finds the non-zero words of the 131,072 without a Python loop.
+        # numpy finds the non-zero words of the 131,072 without a Python loop;
+        # the port lists and word pairs are built from them only when read.
         arr = np.frombuffer(self._word, dtype=np.uint32)
         ports = np.flatnonzero(arr)
-        values = arr[ports]
-        words = list(zip(ports.tolist(), values.tolist()))
-        pend = ports[(values & P) != 0].tolist()
-        mask = ports[(values & M) != 0].tolist()
+        words = Later(_fifo_fields, ports, arr[ports])
         per_vcpu = tuple((
             ("ready", self._ready[v]), ("head", tuple(self._head[v])),
             ("tail", tuple(self._tail[v])), ("linux_head", tuple(self._lhead[v])),
             ("timer", self._timer[v])) for v in range(self.vcpus))
-        settings = self._settings() + tuple(
-            ("priority", p, q) for p, q in sorted(self._prio.items())) + tuple(
-            ("lastq", p, v * QUEUES + q) for p, (v, q) in sorted(self._lastq.items()))
-        return Snapshot(self.name, None, self.vcpus, self.max_ports, tuple(pend),
-                        tuple(mask), tuple(self._upcall_flag), tuple(words),
-                        per_vcpu, settings)
+        return Snapshot(self.name, None, self.vcpus, self.max_ports, words, words,
+                        tuple(self._upcall_flag), words, per_vcpu, self._settings())
 
     def dump(self) -> str:
         return dump_fifo(self)

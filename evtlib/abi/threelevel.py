@@ -34,6 +34,7 @@ class ThreeLevel(BitmapScheme):
 
     def _init_selectors(self) -> None:
         self._l1 = [0] * self.vcpus
+        self._flat_sel = None
         self._l2 = [[0] * self.word_bits for _ in range(self.vcpus)]
 
     def _sel_set(self, vcpu: int, w: int) -> bool:
@@ -76,6 +77,9 @@ class ThreeLevel(BitmapScheme):
                          f"take vCPU {vcpu}'s L1 selector ({l1:#x}) and the "
                          f"L2 words it names, each with one xchg")
         return self._words
+
+    def _sel_top(self, vcpu: int) -> int:
+        return self._l1[vcpu]
 
     def _sel_state(self, vcpu: int) -> tuple:
         l2 = tuple((i, x) for i, x in enumerate(self._l2[vcpu]) if x)

@@ -30,6 +30,7 @@ class TwoLevel(BitmapScheme):
 
     def _init_selectors(self) -> None:
         self._sel = [0] * self.vcpus
+        self._flat_sel = self._sel          # one word: raises set it inline
 
     def _sel_set(self, vcpu: int, w: int) -> bool:
         """Test-and-set selector bit ``w``; True if it was clear."""
@@ -54,6 +55,9 @@ class TwoLevel(BitmapScheme):
                          f"take vCPU {vcpu}'s selector with one xchg: "
                          f"{bits:#x}, leaving 0")
         return self._words
+
+    def _sel_top(self, vcpu: int) -> int:
+        return self._sel[vcpu]
 
     def _sel_state(self, vcpu: int) -> tuple:
         return (("selector", self._sel[vcpu]),)

@@ -12,12 +12,17 @@ side by side in 72 columns.
 
 from __future__ import annotations
 
+import heapq
 import math
 from collections import defaultdict
 from dataclasses import dataclass
 from typing import Iterable, Sequence
 
-from .trace import DeliverEvent, RaiseEvent, Trace, fit
+import numpy as np
+
+from ..abi.checks import check_int
+from .records import NO_LATENCY
+from .trace import Trace, fit
 
 WIDTH = 72
 
@@ -73,54 +78,89 @@ class PortStats:
 
 def latencies(trace: Trace, port: int | None = None, cls: str | None = None) -> list[int]:
     """Raise-to-delivery latencies, in delivery order (one port, one class, or all)."""
-    classes = dict(trace.config.classes)
-    return [e.latency for e in trace.events
-            if type(e) is DeliverEvent and e.latency is not None
-            and (port is None or e.port == port)
-            and (cls is None or classes.get(e.port, "other") == cls)]
+    return _latencies(trace, port, cls).tolist()
+
+
+def _latencies(trace: Trace, port: int | None = None, cls: str | None = None) -> np.ndarray:
+    ports, lat = trace.table.column("d", "port"), trace.table.column("d", "latency")
+    keep = lat != NO_LATENCY
+    if port is not None:
+        keep &= ports == port
+    if cls is not None:
+        named = {p for p, c in trace.config.classes if c != cls}
+        if cls == "other":
+            keep &= ~np.isin(ports, list(named))
+        else:
+            keep &= np.isin(ports, [p for p, c in trace.config.classes if c == cls])
+    return lat[keep]
 
 
 def _horizon(trace: Trace, horizon: int | None) -> int:
     if horizon is None:
         return trace.config.horizon
-    if isinstance(horizon, bool) or not isinstance(horizon, int) or horizon < 0:
-        raise ValueError(f"horizon must be an int >= 0 (ticks), got {horizon!r}")
-    return horizon
+    return check_int(horizon, "horizon", 0)
+
+
+def _nearest_rank(ordered: np.ndarray, starts: np.ndarray, counts: np.ndarray,
+                  q: float) -> np.ndarray:
+    """Nearest-rank q-percentile of each group of ``ordered`` (sorted within
+    groups): the same float arithmetic as :func:`percentile`."""
+    rank = np.maximum(1, np.ceil(q / 100 * counts)).astype(np.int64)
+    return ordered[starts + rank - 1]
 
 
 def port_stats(trace: Trace, horizon: int | None = None) -> dict[int, PortStats]:
     """Per-port statistics, keyed and ordered by port.
 
     A still-waiting raise counts as a wait of ``summary.end - raise tick``.
+    Computed on the event columns, a few passes of numpy in all.
     """
     horizon = _horizon(trace, horizon)
-    raises, merged, delivered = defaultdict(int), defaultdict(int), defaultdict(int)
-    lats: dict[int, list[int]] = defaultdict(list)
-    for e in trace.events:
-        t = type(e)
-        if t is RaiseEvent:
-            raises[e.port] += 1
-            merged[e.port] += e.merged
-        elif t is DeliverEvent:
-            delivered[e.port] += 1
-            if e.latency is not None:
-                lats[e.port].append(e.latency)
-    still: dict[int, list[int]] = defaultdict(list)
-    for port, tick in trace.summary.waiting:
-        still[port].append(trace.summary.end - tick)
+    t, end = trace.table, trace.summary.end
+    rp, dp = t.column("r", "port"), t.column("d", "port")
+    still = np.array(trace.summary.waiting, dtype=np.int64).reshape(-1, 2)
+    n = int(max(rp.max(initial=0), dp.max(initial=0), still[:, 0].max(initial=0))) + 1
+    raises = np.bincount(rp, minlength=n)
+    merged = np.bincount(rp[t.column("r", "merged") != 0], minlength=n)
+    delivered = np.bincount(dp, minlength=n)
+    lat = t.column("d", "latency")
+    timed = lat != NO_LATENCY
+    lp, lv = dp[timed], lat[timed]
+    order = np.lexsort((lv, lp))
+    lp, lv = lp[order], lv[order]
+    counts = np.bincount(lp, minlength=n)
+    starts = np.concatenate(([0], np.cumsum(counts)[:-1]))
+    has = counts > 0
+    sums = np.zeros(n, dtype=np.int64)
+    if has.any():
+        # Groups are contiguous in lv: one sum per non-empty group, exact ints.
+        sums[has] = np.add.reduceat(lv, starts[has])
+    waits = np.full(n, -1, dtype=np.int64)
+    waits[has] = lv[starts[has] + counts[has] - 1]
+    lmax = waits.copy()
+    left = np.bincount(still[:, 0], minlength=n)
+    np.maximum.at(waits, still[:, 0], end - still[:, 1])
+    ports = np.flatnonzero(raises + delivered + left)
+    cols = {"raises": raises, "merged": merged, "deliveries": delivered, "counts": counts,
+            "sums": sums, "lmax": lmax, "waits": waits, "left": left}
+    cols = {k: v[ports].tolist() for k, v in cols.items()}
+    p50 = np.full(n, -1, dtype=np.int64)
+    p99 = p50.copy()
+    p50[has] = _nearest_rank(lv, starts[has], counts[has], 50)
+    p99[has] = _nearest_rank(lv, starts[has], counts[has], 99)
+    q50, q99 = p50[ports].tolist(), p99[ports].tolist()
     classes = dict(trace.config.classes)
     out = {}
-    for port in sorted(set(raises) | set(delivered) | set(still)):
-        xs = lats.get(port, [])
-        waits = xs + still.get(port, [])
+    for i, port in enumerate(ports.tolist()):
+        k = cols["counts"][i]
+        w = cols["waits"][i]
         out[port] = PortStats(
-            port=port, cls=classes.get(port, "other"), raises=raises[port],
-            merged=merged[port], deliveries=delivered[port],
-            p50=percentile(xs, 50), p99=percentile(xs, 99),
-            max=max(xs) if xs else None, mean=sum(xs) / len(xs) if xs else None,
-            longest_wait=max(waits) if waits else None,
-            waiting_at_end=len(still.get(port, [])),
-            starved=bool(waits) and max(waits) > horizon)
+            port=port, cls=classes.get(port, "other"), raises=cols["raises"][i],
+            merged=cols["merged"][i], deliveries=cols["deliveries"][i],
+            p50=q50[i] if k else None, p99=q99[i] if k else None,
+            max=cols["lmax"][i] if k else None, mean=cols["sums"][i] / k if k else None,
+            longest_wait=w if w >= 0 else None, waiting_at_end=cols["left"][i],
+            starved=w > horizon)
     return out
 
 
@@ -157,8 +197,12 @@ def fairness(trace: Trace, of: str = "deliveries") -> dict[str, float | None]:
     if of not in FAIRNESS_OF:
         raise ValueError(f"unknown fairness measure {of!r}: valid values are "
                          f"{', '.join(FAIRNESS_OF)}")
+    return _fairness(port_stats(trace), of)
+
+
+def _fairness(stats: dict[int, PortStats], of: str) -> dict[str, float | None]:
     groups: dict[str, list[PortStats]] = defaultdict(list)
-    for st in port_stats(trace).values():
+    for st in stats.values():
         groups[st.cls].append(st)
     out = {}
     for cls, sts in sorted(groups.items()):
@@ -238,18 +282,29 @@ class Overall:
 
 
 def overall(trace: Trace, horizon: int | None = None) -> Overall:
-    stats = port_stats(trace, horizon)
-    lats = latencies(trace)
+    return _overall(trace, port_stats(trace, horizon))
+
+
+def _rank(ordered: np.ndarray, q: float) -> int | None:
+    """:func:`percentile` of values already sorted (a numpy array)."""
+    if not len(ordered):
+        return None
+    return int(ordered[max(1, math.ceil(q / 100 * len(ordered))) - 1])
+
+
+def _overall(trace: Trace, stats: dict[int, PortStats]) -> Overall:
+    """:func:`overall` from stats already computed (with the same horizon)."""
+    lats = np.sort(_latencies(trace))
     # Speed, not delivery counts: a starved port still gets its one delivery.
-    fair = fairness(trace, of="speed")
+    fair = _fairness(stats, "speed")
     known = [v for v in fair.values() if v is not None]
     s = trace.summary
     return Overall(
         ticks=trace.config.ticks, raises=s.raises, merged=s.merged,
         deliveries=s.deliveries, upcalls=s.upcalls,
         deliveries_per_tick=s.deliveries / trace.config.ticks,
-        p50=percentile(lats, 50), p99=percentile(lats, 99),
-        max=max(lats) if lats else None,
+        p50=_rank(lats, 50), p99=_rank(lats, 99),
+        max=int(lats[-1]) if len(lats) else None,
         starved=tuple(p for p, st in stats.items() if st.starved),
         fairness=tuple(fair.items()), worst_fairness=min(known) if known else None,
         cost=scan_cost(trace))
@@ -306,14 +361,20 @@ def metrics_table(traces: Sequence[Trace], labels: Sequence[str] | None = None,
 def port_table(trace: Trace, ports: Iterable[int] | None = None,
                limit: int | None = 30, horizon: int | None = None) -> str:
     """Per-port table in 72 columns (``limit`` rows, worst waits first if cut)."""
-    stats = port_stats(trace, horizon)
+    return _port_table(port_stats(trace, horizon), ports, limit)
+
+
+def _port_table(stats: dict[int, PortStats], ports: Iterable[int] | None,
+                limit: int | None) -> str:
+    if limit is not None:
+        limit = check_int(limit, "limit", 0)
     rows = list(stats.values())
     if ports is not None:
         wanted = set(ports)
         rows = [st for st in rows if st.port in wanted]
     cut = 0
     if limit is not None and len(rows) > limit:
-        keep = sorted(rows, key=lambda st: -(st.longest_wait or 0))[:limit]
+        keep = heapq.nsmallest(limit, rows, key=lambda st: -(st.longest_wait or 0))
         cut = len(rows) - limit
         rows = sorted(keep, key=lambda st: st.port)
     head = (f"{'port':>6} {'class':<10}{'raised':>7}{'merged':>7}{'deliv':>7}"
@@ -330,12 +391,16 @@ def port_table(trace: Trace, ports: Iterable[int] | None = None,
 
 
 def report(trace: Trace, horizon: int | None = None, limit: int | None = 30) -> str:
-    """Per-port table plus the overall figures, in 72 columns."""
-    o = overall(trace, horizon)
-    c = o.cost
+    """Per-port table plus the overall figures, in 72 columns.
+
+    The per-port statistics are computed once, for the table and the totals.
+    """
     h = _horizon(trace, horizon)
+    stats = port_stats(trace, h)
+    o = _overall(trace, stats)
+    c = o.cost
     fair = ", ".join(f"{k} {_num(v, '.3f')}" for k, v in o.fairness) or "-"
-    lines = [port_table(trace, limit=limit, horizon=horizon), "",
+    lines = [_port_table(stats, None, limit), "",
              f"Deliveries per tick: {o.deliveries_per_tick:.3f} ({o.deliveries} in "
              f"{o.ticks} ticks, {o.upcalls} upcalls)",
              f"Latency (ticks): p50 {_num(o.p50)}, p99 {_num(o.p99)}, "

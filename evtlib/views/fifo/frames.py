@@ -171,6 +171,21 @@ class _State:
     def priority(self, port: int) -> int:
         return self.prio.get(port, PRIORITY_DEFAULT)
 
+    def chain_start(self, v: int, q: int) -> int:
+        """The first linked event of queue ``q`` of ``v`` that no other one links
+        to (0 if none): where the queue really starts when neither HEAD nor
+        Linux's private head leads to it.
+
+        That happens inside a handler: Linux keeps the next event in a local
+        variable until the handler returns, while HEAD and its private head
+        still name the event it dequeued.
+        """
+        mine = [p for p, w in self.words.items()
+                if w & L and self.lastq.get(p, (0, 0)) == (v, q)]
+        targets = {self.words[p] & LINK_MASK for p in mine}
+        starts = sorted(p for p in mine if p not in targets)
+        return starts[0] if starts else 0
+
 
 def _state(state) -> _State:
     if isinstance(state, _State):
@@ -188,6 +203,10 @@ def _queue_view(st: _State, v: int, q: int) -> QueueView:
     d = st.vcpus[v]
     head, tail, lnext = d["head"][q], d["tail"][q], d["linux_head"][q]
     port = lnext or head
+    if not (port and st.word(port) & L and st.lastq.get(port, (0, 0)) == (v, q)):
+        # A half-consumed queue seen from inside a handler: start from the
+        # linked event nothing links to.
+        port = st.chain_start(v, q)
     ports: list[int] = []
     # The same walk as Fifo.queue: follow LINK while the word is linked here.
     while (port and st.word(port) & L and port not in ports
