@@ -19,7 +19,7 @@ from .abi import (SCHEMES, Counters, EventChannels, EvtchnOps, Fifo, LimitRow, L
                   bound_memory, limits, limits_text, make_scheme, switch_to_fifo)
 from .sim import (Trace, TraceFormatError, fairness, jain, metrics_table, overall, port_stats,
                   port_table, report, scan_cost, schedule, simulate, workloads)
-from .sim.workloads import (Burst, Explicit, Flood, FromGenerator, Guests, Mix, Periodic,
+from .sim.workloads import (Backend, Burst, Explicit, Flood, FromGenerator, Guests, Mix, Periodic,
                             Poisson, Timer, preset)
 from .studies.capacity import Capacity, capacity_table, guests_per_dom0
 
@@ -29,7 +29,7 @@ __all__ = [
     "LoopCtrl",
     "LimitRow", "limits", "limits_text", "bound_memory", "Counters", "Snapshot", "Step",
     "simulate", "schedule", "Trace", "TraceFormatError", "workloads",
-    "Burst", "Explicit", "Flood", "FromGenerator", "Guests", "Mix", "Periodic",
+    "Backend", "Burst", "Explicit", "Flood", "FromGenerator", "Guests", "Mix", "Periodic",
     "Poisson", "Timer", "preset",
     "fairness", "jain", "metrics_table", "overall", "port_stats", "port_table",
     "report", "scan_cost", "Capacity", "capacity_table", "guests_per_dom0",
