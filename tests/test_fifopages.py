@@ -47,6 +47,7 @@ def test_pages_match_bound_memory():
         s.bind(highest, 0)
         assert s.event_array_pages == bound_memory("fifo", 64, highest).extra_pages
         assert s.shared_bytes() == bound_memory("fifo", 64, highest).bytes
+        assert s.memory() == s.shared_bytes()
 
 
 def test_raise_before_page_is_kept_917c123029():

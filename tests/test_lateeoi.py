@@ -7,6 +7,8 @@ Expected orders are worked out by hand in each docstring. Linux sources:
 
 from __future__ import annotations
 
+import copy
+
 import pytest
 
 import evtlib
@@ -204,3 +206,62 @@ def test_loop_ctrl_checks():
         LoopCtrl(jiffy=1.5)
     with pytest.raises(TypeError, match="clock"):
         evtlib.Fifo().set_clock(5)
+
+
+# ------------------------------------------- the interrupted-upcall contract
+from test_interrupted import SEEDS as _SEEDS, Boom as _Boom, random_state, raiser  # noqa: E402
+
+
+def _with_lateeoi(s, seed: int):
+    """Bind every third pending port late-EOI, on the vCPU it notifies."""
+    for p in s.pending_ports()[seed % 3::3]:
+        s.bind(p, s.notify_vcpu(p), lateeoi=True)
+    return s
+
+
+@pytest.mark.parametrize("seed", _SEEDS)
+def test_interrupted_upcall_with_lateeoi_ports(make_scheme, seed):
+    """The contract of EventChannels.upcall holds on the late-EOI path: a
+    handler raising at delivery k leaves full[:k + 1] delivered, the late-EOI
+    ports among them masked and awaiting their EOI (the one that raised too),
+    and the next upcall delivers exactly full[k + 1:]; the model then ends
+    where the uninterrupted one did, EOIs pending included."""
+    s = _with_lateeoi(random_state(make_scheme, seed), seed)
+    reference = copy.deepcopy(s)
+    full = reference.upcall(0, lambda p: None)
+    assert full
+    for k in range(len(full)):
+        m = copy.deepcopy(s)
+        seen = []
+        with pytest.raises(_Boom):
+            m.upcall(0, raiser(k, seen))
+        assert seen == full[:k + 1]
+        if full[k] in m.lateeoi_ports:
+            assert m.eoi_pending(full[k]) and m.is_masked(full[k])
+        assert m.upcall(0, lambda p: None) == full[k + 1:]
+        assert m.pending_ports() == reference.pending_ports()
+        assert ({p for p in m.lateeoi_ports if m.eoi_pending(p)}
+                == {p for p in reference.lateeoi_ports if reference.eoi_pending(p)})
+
+
+@pytest.mark.parametrize("seed", _SEEDS)
+def test_interrupted_upcall_on_demand_fifo(seed):
+    """The same contract on a FIFO whose pages came on demand: ports set up
+    by bind (pages added), some raised before their page and carried."""
+    import random
+    rng = random.Random(seed)
+    s = evtlib.Fifo(vcpus=2, grow="on-demand")
+    ports = sorted(rng.sample(range(1, 5000), 12))
+    s.set_pending(ports[-1])                 # before its page: carried
+    for p in ports:
+        s.bind(p, rng.randrange(2) if rng.random() < 0.3 else 0)
+    for p in rng.sample(ports, 8):
+        s.set_pending(p)
+    reference = copy.deepcopy(s)
+    full = reference.upcall(0, lambda p: None)
+    for k in range(len(full)):
+        m = copy.deepcopy(s)
+        with pytest.raises(_Boom):
+            m.upcall(0, raiser(k, []))
+        assert m.upcall(0, lambda p: None) == full[k + 1:]
+        assert m.pending_ports() == reference.pending_ports()

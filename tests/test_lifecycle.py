@@ -10,7 +10,7 @@ import pytest
 from evtlib.studies.lifecycle import (SCENARIOS, delivered_by_switch, early_raise,
                                       page_growth, switch_story, vcpu_frames)
 from evtlib.views.lifecycle import (SwitchExplorer, VcpuExplorer, plot_pages, plot_vcpus,
-                                    switch_text, vcpu_text)
+                                    switch_text, vcpu_deliveries, vcpu_text)
 
 
 def test_switch_story_actual():
@@ -41,7 +41,7 @@ def test_rebind_while_linked_delivers_on_the_old_vcpu():
     stays on vCPU 0's queue: vCPU 2 delivers nothing, vCPU 0 delivers 10, 11;
     the next raise of 10 goes to vCPU 2."""
     fr = vcpu_frames("rebind while linked (FIFO)")
-    fig, got = plot_vcpus(fr)
+    got = vcpu_deliveries(fr)
     assert got[0] == ((4, 10), (4, 11)) and got[2] == ((6, 10),)
     assert fr[2].notify == 2 and fr[2].rows[0][3] == (10, 11)
 
@@ -51,10 +51,12 @@ def test_mismatch_loses_the_edge_in_2l_and_mask_unmask_recovers():
     vCPU 0 is not notified (steps 3, 4: nothing delivered). mask + unmask on
     CPU 0 flags vCPU 0, which delivers it at step 6. FIFO: vCPU 2 takes it
     at step 3."""
-    two = plot_vcpus(vcpu_frames("Xen/Linux mismatch (2-level)"))[1]
+    two = vcpu_deliveries(vcpu_frames("Xen/Linux mismatch (2-level)"))
     assert two == {0: ((6, 10),), 1: (), 2: (), 3: ()}
-    fifo = plot_vcpus(vcpu_frames("Xen/Linux mismatch (FIFO)"))[1]
+    fifo = vcpu_deliveries(vcpu_frames("Xen/Linux mismatch (FIFO)"))
     assert fifo == {0: (), 1: (), 2: ((3, 10),), 3: ()}
+    fig, data = plot_vcpus({name: vcpu_frames(name) for name in SCENARIOS})
+    assert data["Xen/Linux mismatch (2-level)"] == two
 
 
 def test_texts_fit_72_columns():

@@ -58,7 +58,7 @@ def test_views(one):
     text = storm_text(one)
     assert max(len(line) for line in text.splitlines()) <= 72
     bars = storm_bars(one)
-    assert bars.groups == tuple(r.label for r in one.rows)
+    assert bars.groups == tuple(r.label.replace(" / ", "\n") for r in one.rows)
     assert bars.values("others' worst") == tuple(r.others_worst for r in one.rows)
     fig, data = plot_storm(one)
     assert data == bars

@@ -474,6 +474,11 @@ class EventChannels(LateEoi):
                     "upcall_pending was set again during the pass: loop once more"))
 
     # ------------------------------------------------------------ reporting
+    def memory(self) -> int:
+        """Bytes of guest memory the per-domain structure takes now: the
+        scheme's ``shared_bytes()`` (FIFO on demand: the pages present)."""
+        return self.shared_bytes()
+
     def describe(self) -> str:
         return self.label
 

@@ -51,11 +51,11 @@ def plot_pages(growth, story):
     is delivered after the switch (right). Returns (fig, (growth, story))."""
     fig = _figure(8.4, 3.2)
     left, right = fig.subplots(1, 2)
-    ports = [str(p) for p, _ in growth]
-    left.step(range(len(growth)), [n for _, n in growth], where="mid")
-    left.set_xticks(range(len(growth)), ports, fontsize=8)
+    left.bar(range(len(growth)), [n for _, n in growth], color="#3060a0")
+    left.set_xticks(range(len(growth)), [str(p) for p, _ in growth], fontsize=8)
+    left.set_yticks(range(0, max(n for _, n in growth) + 1))
     left.set_xlabel("port bound, in order")
-    left.set_ylabel("event-array pages (4 KiB)")
+    left.set_ylabel("event-array pages (4 KiB each)")
     left.set_title("The array grows one page at a time", fontsize=10)
     for i, s in enumerate(story):
         right.bar(i, s.pages, color="#c8d7e8")
@@ -64,6 +64,7 @@ def plot_pages(growth, story):
                            fontsize=8, color="#b03020")
     right.set_xticks(range(len(story)), [s.action for s in story], fontsize=7)
     right.set_ylim(0, max(s.pages for s in story) + 2)
+    right.set_ylabel("pages")
     right.set_title("After the switch: pages, and (red) ports delivered",
                     fontsize=10)
     return fig, (tuple(growth), tuple(story))
@@ -118,30 +119,41 @@ def vcpu_html(frame) -> str:
             + rows + "</table>")
 
 
-def plot_vcpus(frames, title: str = ""):
-    """Deliveries per vCPU over the steps of a scenario: one lane per vCPU,
-    a label per delivered port. Returns (fig, deliveries) where
-    deliveries[v] = ((step, port), ...)."""
-    fig = _figure(6.4, 2.6)
-    ax = fig.subplots()
+def vcpu_deliveries(frames) -> dict:
+    """deliveries[v] = ((step, port), ...): what each vCPU delivered, when."""
     n = len(frames[0].rows)
     out = {v: [] for v in range(n)}
     for prev, cur in zip(frames, frames[1:]):
         for v in range(n):
             new = cur.rows[v][4][len(prev.rows[v][4]):]
             out[v] += [(cur.index, p) for p in new]
-    for v, items in out.items():
+    return {v: tuple(items) for v, items in out.items()}
+
+
+def _vcpu_lanes(ax, frames, title: str) -> dict:
+    got = vcpu_deliveries(frames)
+    for v, items in got.items():
         ax.axhline(v, color="#dddddd", lw=0.8)
         for k, (step, port) in enumerate(items):
             ax.plot(step, v, "o", color="#3060a0")
             ax.annotate(str(port), (step, v), textcoords="offset points",
                         xytext=(0, 6 + 8 * (k % 2)), ha="center", fontsize=8)
-    ax.set_yticks(range(n), [f"vCPU {v}" for v in range(n)])
+    ax.set_yticks(range(len(got)), [f"vCPU {v}" for v in got])
     ax.set_xlim(-0.5, len(frames) - 0.5)
-    ax.set_ylim(-0.7, n - 0.3)
-    ax.set_xlabel("step")
-    ax.set_title(title or "ports delivered, by vCPU and step", fontsize=10)
-    return fig, {v: tuple(items) for v, items in out.items()}
+    ax.set_ylim(-0.7, len(got) - 0.1)
+    ax.set_title(title, fontsize=9)
+    return got
+
+
+def plot_vcpus(scenarios):
+    """One panel per scenario (name -> frames): ports delivered, by vCPU and
+    step. Returns (fig, {name: deliveries})."""
+    fig = _figure(8.4, 2.4 * len(scenarios))
+    axes = fig.subplots(len(scenarios), 1, sharex=True, squeeze=False)[:, 0]
+    data = {name: _vcpu_lanes(ax, frames, name)
+            for ax, (name, frames) in zip(axes, scenarios.items())}
+    axes[-1].set_xlabel("step (see the explorer below for what each step does)")
+    return fig, data
 
 
 class VcpuExplorer(WidgetView):

@@ -51,7 +51,8 @@ def storm_html(storm) -> str:
 
 
 def storm_bars(storm) -> Bars:
-    return Bars(tuple(r.label for r in storm.rows),
+    """The rows as grouped bars; group labels on two lines (scheme, mode)."""
+    return Bars(tuple(r.label.replace(" / ", "\n") for r in storm.rows),
                 tuple((name, tuple(getattr(r, key) for r in storm.rows))
                       for key, name in COLUMNS), "ticks, or deliveries")
 
