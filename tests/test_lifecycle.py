@@ -37,24 +37,27 @@ def test_page_growth_and_early_raise():
 
 
 def test_rebind_while_linked_delivers_on_the_old_vcpu():
-    """10 and 11 linked on vCPU 0; rebind 10 to vCPU 2: still LINKED, so it
-    stays on vCPU 0's queue: vCPU 2 delivers nothing, vCPU 0 delivers 10, 11;
-    the next raise of 10 goes to vCPU 2."""
+    """Step 1: each vCPU delivers its own timer (ports 1..4). 10 and 11
+    linked on vCPU 0 (step 2); rebind 10 to vCPU 2 (step 3): still LINKED,
+    so it stays on vCPU 0's queue: vCPU 2 delivers nothing (4), vCPU 0
+    delivers 10, 11 (5); the next raise of 10 goes to vCPU 2 (6, 7)."""
     fr = vcpu_frames("rebind while linked (FIFO)")
     got = vcpu_deliveries(fr)
-    assert got[0] == ((4, 10), (4, 11)) and got[2] == ((6, 10),)
-    assert fr[2].notify == 2 and fr[2].rows[0][3] == (10, 11)
+    assert got[0] == ((1, 1), (5, 10), (5, 11)) and got[2] == ((1, 3), (7, 10))
+    assert got[1] == ((1, 2),) and got[3] == ((1, 4),)
+    assert fr[3].notify == 2 and fr[3].rows[0][3] == (10, 11)
 
 
 def test_mismatch_loses_the_edge_in_2l_and_mask_unmask_recovers():
-    """Xen notifies vCPU 2, Linux runs the port on CPU 0: vCPU 2 skips it,
-    vCPU 0 is not notified (steps 3, 4: nothing delivered). mask + unmask on
-    CPU 0 flags vCPU 0, which delivers it at step 6. FIFO: vCPU 2 takes it
-    at step 3."""
+    """After the timers (step 1): Xen notifies vCPU 2, Linux runs the port on
+    CPU 0: vCPU 2 skips it, vCPU 0 is not notified (steps 4, 5: nothing
+    delivered). mask + unmask on CPU 0 flags vCPU 0, which delivers it at
+    step 7. FIFO: vCPU 2 takes it at step 4."""
+    timers = {v: ((1, v + 1),) for v in range(4)}
     two = vcpu_deliveries(vcpu_frames("Xen/Linux mismatch (2-level)"))
-    assert two == {0: ((6, 10),), 1: (), 2: (), 3: ()}
+    assert two == {**timers, 0: ((1, 1), (7, 10))}
     fifo = vcpu_deliveries(vcpu_frames("Xen/Linux mismatch (FIFO)"))
-    assert fifo == {0: (), 1: (), 2: ((3, 10),), 3: ()}
+    assert fifo == {**timers, 2: ((1, 3), (4, 10))}
     fig, data = plot_vcpus({name: vcpu_frames(name) for name in SCENARIOS})
     assert data["Xen/Linux mismatch (2-level)"] == two
 

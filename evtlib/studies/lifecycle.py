@@ -176,9 +176,17 @@ def vcpu_frames(name: str) -> tuple[VcpuFrame, ...]:
     got = {v: [] for v in range(VCPUS)}
     frames = [_frame(s, 0, "four vCPUs, timer ports 1..4, one each; nothing "
                      "pending", got)]
-    for i, (why, act) in enumerate(script(s), 1):
-        result = act()
-        if why.startswith("vCPU") and isinstance(result, int):
-            got[result] += s.upcall(result, force=True)
+    timers = ("every vCPU's timer fires: Xen raises ports 1..4, each on its own "
+              "vCPU, and each vCPU's upcall delivers its own timer", None)
+    for i, (why, act) in enumerate([timers] + script(s), 1):
+        if act is None:
+            for v in range(VCPUS):
+                s.set_pending(s.timer_port(v))
+            for v in range(VCPUS):
+                got[v] += s.upcall(v)
+        else:
+            result = act()
+            if why.startswith("vCPU") and isinstance(result, int):
+                got[result] += s.upcall(result, force=True)
         frames.append(_frame(s, i, why, got))
     return tuple(frames)

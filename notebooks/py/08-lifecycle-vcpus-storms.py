@@ -131,13 +131,15 @@ for name in lc.SCENARIOS:
 # vCPU 2. In the 2-level mismatch vCPU 2 is notified but skips the port, and vCPU 0 is
 # never notified: the edge is lost until Linux masks and unmasks the port on its own CPU.
 # FIFO has no per-CPU filter, so the same mismatch loses nothing there. The figure
-# shows, for each scenario, which vCPU delivered port 10 (and 11) at which step.
+# shows, for each scenario, which vCPU delivered which port at which step; at step 1
+# every vCPU delivers its own timer.
 
 # %%
 fig, got = lv.plot_vcpus({name: lc.vcpu_frames(name) for name in lc.SCENARIOS})
 rebind, lost = got["rebind while linked (FIFO)"], got["Xen/Linux mismatch (2-level)"]
-assert rebind[0][0] == (4, 10) and rebind[2] == ((6, 10),)
-assert lost[2] == () and lost[0] == ((6, 10),)
+assert all(got_v[0] == (1, v + 1) for v, got_v in rebind.items())   # own timers
+assert rebind[0][1] == (5, 10) and rebind[2][1:] == ((7, 10),)
+assert lost[2][1:] == () and lost[0][1:] == ((7, 10),)
 fig
 
 # %% [markdown]
