@@ -13,7 +13,9 @@ which vCPU's timer) stay, and a port becomes usable again when Linux sets it
 up for FIFO (``evtchn_fifo_setup``: add the pages it needs, every word of a
 new page masked by ``init_array_page``), then unmasks it when the irq starts.
 So the old 2-level masks are not carried; in this model, ``bind`` (or
-``setup_port``) does that set-up. A carried event is re-raised when its page
+``setup_port``) does that set-up. Which ports Linux bound late-EOI is
+carried; an EOI pending at the switch is not (Linux switches before it
+handles any event). A carried event is re-raised when its page
 is added (Xen ``917c123029``) and is delivered once Linux unmasks its port.
 
 The public header's note on ``init_control`` says the opposite: "any events
