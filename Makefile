@@ -23,6 +23,11 @@ BENCHMARKS      := $(sort $(wildcard benchmarks/*.py))
 IS_ROOT    := $(filter 0,$(shell id -u))
 # JupyterLab refuses to start as root without --allow-root; a root browser could not open anyway
 LAB_FLAGS  ?= $(if $(IS_ROOT),--allow-root --no-browser,)
+# Project-level Lab settings: lab-settings/overrides.json sets Lab's defaults (news pop-up and
+# update check off). The user's own Lab settings still win; Lab never writes into lab-settings/.
+LAB_SETTINGS := $(CURDIR)/lab-settings
+LAB_ROOT     ?= notebooks
+LAB_START    := index.ipynb
 
 NBVAL_ARGS := --nbval --nbval-current-env \
               --nbval-sanitize-with tests/nbval_sanitize.cfg \
@@ -52,9 +57,11 @@ $(STAMP): pyproject.toml
 venv: $(STAMP)
 
 # ---------------------------------------------------------------- JupyterLab
+# Opens on the start page notebooks/$(LAB_START) (the course map).
 lab: $(STAMP)
 	$(VPY) -m jupyterlab --ServerApp.ip=127.0.0.1 --ServerApp.port=$(LAB_PORT) \
-	    --ServerApp.root_dir=notebooks $(LAB_FLAGS)
+	    --ServerApp.root_dir=$(LAB_ROOT) --LabApp.default_url=/lab/tree/$(LAB_START) \
+	    --LabApp.app_settings_dir=$(LAB_SETTINGS) $(LAB_FLAGS)
 
 # ---------------------------------------------------------------- chromium for browser tests
 # Installs Debian chromium when missing and we are root with apt-get. Without it, browser tests

@@ -85,6 +85,25 @@ def issue_stream(repeat: int = 5) -> None:
           f"target >= 600,000")
 
 
+def fifo_on_demand():
+    """FIFO with grow="on-demand", every active port bound (pages added):
+    the page path is on for every raise, mask and unmask."""
+    s = evtlib.Fifo(grow="on-demand")
+    for p in active_ports(s):
+        s.setup_port(p)
+    return s
+
+
+def with_lateeoi(factory):
+    """A model with one idle port bound late-EOI: every upcall takes the
+    late-EOI path (loop control counting every event)."""
+    def make():
+        s = factory()
+        s.bind(s.max_ports - 2, 0, lateeoi=True)
+        return s
+    return make
+
+
 def model_bytes(factory) -> int:
     """Peak traced memory of building one full-size model."""
     gc.collect()
@@ -109,6 +128,10 @@ def main() -> None:
         ("3-level W=64 resume", lambda: evtlib.ThreeLevel(64)),
         ("3-level W=32 resume", lambda: evtlib.ThreeLevel(32)),
         ("FIFO", lambda: evtlib.Fifo()),
+        # the new paths on (issue 11): pages on demand, late EOI in use
+        ("FIFO on-demand", fifo_on_demand),
+        ("2-level W=64 +lateeoi", with_lateeoi(lambda: evtlib.TwoLevel(64))),
+        ("FIFO +lateeoi", with_lateeoi(lambda: evtlib.Fifo())),
     ]
     base = None
     print(f"{'model':<24}{'ports':>9}{'deliv/s':>11}{'us/deliv':>10}"

@@ -14,21 +14,22 @@ The package is layered; imports only go down:
 * :mod:`evtlib.cli` and the notebooks on top.
 """
 
-from .abi import (SCHEMES, Counters, EventChannels, EvtchnOps, Fifo, LimitRow, bound_memory,
+from .abi import (SCHEMES, Counters, EventChannels, EvtchnOps, Fifo, LimitRow, LoopCtrl,
                   NestedUpcallError, Snapshot, Step, ThreeLevel, TwoLevel, UpcallLimitError,
-                  limits, limits_text, make_scheme)
+                  bound_memory, limits, limits_text, make_scheme, switch_to_fifo)
 from .sim import (Trace, TraceFormatError, fairness, jain, metrics_table, overall, port_stats,
                   port_table, report, scan_cost, schedule, simulate, workloads)
-from .sim.workloads import (Burst, Explicit, Flood, FromGenerator, Guests, Mix, Periodic,
+from .sim.workloads import (Backend, Burst, Explicit, Flood, FromGenerator, Guests, Mix, Periodic,
                             Poisson, Timer, preset)
 from .studies.capacity import Capacity, capacity_table, guests_per_dom0
 
 __all__ = [
     "EventChannels", "EvtchnOps", "NestedUpcallError", "UpcallLimitError",
-    "Fifo", "ThreeLevel", "TwoLevel", "SCHEMES", "make_scheme",
+    "Fifo", "ThreeLevel", "TwoLevel", "SCHEMES", "make_scheme", "switch_to_fifo",
+    "LoopCtrl",
     "LimitRow", "limits", "limits_text", "bound_memory", "Counters", "Snapshot", "Step",
     "simulate", "schedule", "Trace", "TraceFormatError", "workloads",
-    "Burst", "Explicit", "Flood", "FromGenerator", "Guests", "Mix", "Periodic",
+    "Backend", "Burst", "Explicit", "Flood", "FromGenerator", "Guests", "Mix", "Periodic",
     "Poisson", "Timer", "preset",
     "fairness", "jain", "metrics_table", "overall", "port_stats", "port_table",
     "report", "scan_cost", "Capacity", "capacity_table", "guests_per_dom0",

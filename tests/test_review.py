@@ -296,3 +296,12 @@ def test_check_findings_passes_on_the_notebook_run_and_names_a_broken_claim():
                  for r in review.rows)
     with pytest.raises(AssertionError, match=r"seed 2013.*lowest p99"):
         rev.check_findings(dataclasses.replace(review, rows=rows))
+
+
+def test_fifo_memory_is_the_pages_present():
+    """The review's FIFO memory comes from an on-demand model that bound the
+    workload's ports; it agrees with bound_memory's arithmetic: ports up to
+    1500 need 1500 // 1024 + 1 = 2 pages, 8 KiB."""
+    from evtlib.abi.limits import bound_memory
+    from evtlib.studies.review import pages_for
+    assert pages_for([1, 700, 1500]) == bound_memory("fifo", 64, 1500).bytes == 8192

@@ -15,9 +15,11 @@ A new ABI goes here: one module subclassing ``EventChannels``, one line in
 from .checks import check_choice, check_flag, check_int
 from .core import EventChannels, EvtchnOps, NestedUpcallError, UpcallLimitError
 from .fifo import Fifo
+from .lateeoi import LoopCtrl
 from .limits import BoundMemory, LimitRow, bound_memory, limits, limits_text
 from .records import Counters, Snapshot, Step
 from .schemes import SCHEMES, make_scheme
+from .switch import switch_to_fifo
 from .threelevel import ThreeLevel
 from .twolevel import TwoLevel
 
@@ -25,5 +27,5 @@ __all__ = [
     "EventChannels", "EvtchnOps", "NestedUpcallError", "UpcallLimitError", "check_choice",
     "check_flag", "check_int", "Fifo", "BoundMemory", "LimitRow", "bound_memory", "limits",
     "limits_text", "Counters", "Snapshot", "Step", "SCHEMES", "make_scheme", "ThreeLevel",
-    "TwoLevel",
+    "TwoLevel", "LoopCtrl", "switch_to_fifo",
 ]

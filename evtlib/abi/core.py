@@ -22,6 +22,7 @@ from __future__ import annotations
 from typing import Callable, ClassVar, Optional, Protocol
 
 from .checks import check_choice, check_flag, check_int, is_integer, type_name  # noqa: F401
+from .lateeoi import LateEoi, LoopCtrl  # noqa: F401
 from .records import Counters, Later, Snapshot, Step
 
 Handler = Optional[Callable[[int], object]]
@@ -68,10 +69,12 @@ def _settings_rows(parts: tuple, value_of) -> dict:
                          for name, mapping in parts for p, v in sorted(mapping.items())]}
 
 
-class EventChannels:
+class EventChannels(LateEoi):
     """One guest's event channels: Xen's side and the Linux guest's side.
 
     Subclasses provide the :class:`EvtchnOps` hooks and ``name``/``label``.
+    Late-EOI ports and the upcall loop control come from
+    :class:`~evtlib.abi.lateeoi.LateEoi`.
     """
 
     name: ClassVar[str] = "?"
@@ -114,6 +117,7 @@ class EventChannels:
         # ports delivered, which a scan may append to itself instead of
         # calling deliver() (the fast path); None otherwise.
         self._quiet: list[int] | None = None
+        self._init_lateeoi()
 
     @property
     def upcall_limit(self) -> int:
@@ -245,7 +249,17 @@ class EventChannels:
         """Linux ``unmask_evtchn`` running on ``cpu`` (default: the port's CPU)."""
         port = self._port(port)
         cpu = self._cpu.get(port, 0) if cpu is None else self._vcpu(cpu, "CPU")
+        if port in self._eoi_wait:
+            self._eoi_holds(port, cpu)
+            return
         self.guest_unmask(port, cpu)
+
+    def _eoi_holds(self, port: int, cpu: int) -> None:
+        """Linux keeps a port masked while its EOI is pending, whatever else
+        unmasks it (``mask_reason``: the EOI-pending reason stays)."""
+        if self._steps is not None:
+            self._record("eoi-holds", cpu, port, why=(
+                f"port {port} awaits its EOI: it stays masked until eoi({port})"))
 
     def is_pending(self, port: int) -> bool:
         return self.pending_bit(self._port(port))
@@ -263,19 +277,31 @@ class EventChannels:
         self._set_map("cpu", port, cpu)
         self.bind_to_cpu_hook(port, old, cpu)
 
-    def bind(self, port: int, vcpu: int, cpu: int = 0) -> None:
+    def bind(self, port: int, vcpu: int, cpu: int = 0, lateeoi: bool | None = None) -> None:
         """Linux ``xen_rebind_evtchn_to_cpu(port, vcpu)`` executed on ``cpu``.
 
         Mask first so no event arrives half-bound, move Xen's notify vCPU,
         move Linux's binding, then unmask (from ``cpu``: the fast path only
-        if ``cpu`` is the new CPU) if the port was unmasked before.
+        if ``cpu`` is the new CPU) if the port was unmasked before. A port
+        awaiting its EOI stays masked (its EOI unmasks it).
+
+        ``lateeoi=True`` binds it with Linux's lateeoi chip (see
+        :mod:`evtlib.abi.lateeoi`), ``False`` with the plain edge chip,
+        ``None`` leaves that as it was.
         """
         port, vcpu = self._port(port), self._vcpu(vcpu)
         cpu = self._vcpu(cpu, "CPU")
+        if lateeoi is not None:
+            lateeoi = check_flag(lateeoi, "lateeoi")
+            if not lateeoi and port in self._eoi_wait:
+                raise ValueError(f"port {port} is waiting for its EOI: call "
+                                 f"eoi({port}) before binding it without lateeoi")
         owner = self._timer_vcpu.get(port)
         if owner is not None and owner != vcpu:
             raise ValueError(f"port {port} is vCPU {owner}'s VIRQ_TIMER: Xen refuses "
                              f"to move a per-vCPU VIRQ (EINVAL); valid vCPU is {owner}")
+        if lateeoi is not None:
+            self._set_lateeoi(port, lateeoi)
         was_masked = self.test_and_set_mask(port)
         self.xen_bind_vcpu(port, vcpu)
         self.bind_to_cpu(port, vcpu)
@@ -366,11 +392,15 @@ class EventChannels:
                     f"the upcall handler"))
             return []
         delivered: list[int] = []
-        deliver = self._deliverer(vcpu, handler, delivered)
-        # With no handler to run and nothing to record, a scan may simply
-        # append each port it acks to this list (see ``_quiet``), as long as
-        # that does not reach the limit: deliver() raises UpcallLimitError.
-        self._quiet = delivered if handler is None and self._steps is None else None
+        late = bool(self._lateeoi)
+        deliver = (self._lateeoi_deliverer(vcpu, handler, delivered, self._upcall_limit)
+                   if late else self._deliverer(vcpu, handler, delivered))
+        # With no handler to run, nothing to record and no late-EOI port, a
+        # scan may simply append each port it acks to this list (see
+        # ``_quiet``), as long as that does not reach the limit: deliver()
+        # raises UpcallLimitError.
+        quiet = handler is None and self._steps is None and not late
+        self._quiet = delivered if quiet else None
         self._in_upcall = vcpu
         counters.upcalls += 1
         if self._steps is not None:
@@ -385,6 +415,10 @@ class EventChannels:
         finally:
             self._in_upcall = self._quiet = None
             counters.deliveries += len(delivered)
+            if late:
+                # Linux increments irq_epoch when the upcall ends: EOIs from
+                # now on are not "inside" it any more.
+                self._epoch[vcpu] += 1
         return delivered
 
     def _interrupted(self, vcpu: int) -> None:
@@ -418,13 +452,14 @@ class EventChannels:
             # taking its local copy and using it: the scan then puts back
             # what it still holds, as for any exception, and nothing is lost.
             if len(delivered) >= limit:
-                self._limit_reached(vcpu, port)
+                self._limit_reached(vcpu, port, limit)
 
         return deliver
 
-    def _limit_reached(self, vcpu: int, port: int) -> None:
+    @staticmethod
+    def _limit_reached(vcpu: int, port: int, limit: int) -> None:
         raise UpcallLimitError(
-            f"upcall on vCPU {vcpu} reached its limit of {self._upcall_limit} deliveries "
+            f"upcall on vCPU {vcpu} reached its limit of {limit} deliveries "
             f"(last port {port}); a handler that re-raises its port every "
             f"time never lets it end. Raise upcall_limit if this is intended")
 
@@ -449,6 +484,11 @@ class EventChannels:
                     "upcall_pending was set again during the pass: loop once more"))
 
     # ------------------------------------------------------------ reporting
+    def memory(self) -> int:
+        """Bytes of guest memory the per-domain structure takes now: the
+        scheme's ``shared_bytes()`` (FIFO on demand: the pages present)."""
+        return self.shared_bytes()
+
     def describe(self) -> str:
         return self.label
 

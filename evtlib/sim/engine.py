@@ -11,6 +11,12 @@ Time is an integer clock. Each tick, in this fixed order:
 3. The clock moves to the next tick (straight to the next due event when no
    vCPU has an upcall pending, so idle time costs nothing).
 
+Late EOI: a delivery may also schedule an EOI (``on_deliver_eoi``, see
+:class:`~evtlib.sim.workloads.Backend`); at its tick, before that tick's
+raises, the simulator calls the model's ``eoi(port)``, and it runs the
+model's lateeoi worker for EOIs the loop control deferred. The model's
+clock (``set_clock``) reads the simulator's tick during the run.
+
 The simulator's handler is the time dimension. A delivery is stamped with
 the tick at which its handler starts; the handler then takes the handler
 time of the port (``handler_time`` ticks, or ``port_handler_time[port]``;
@@ -201,6 +207,8 @@ def _execute(run: Run, bound: int | None, record: bool, partial: bool) -> tuple:
     limit = s.upcall_limit
     steps_before = len(s.steps)
     was_recording = s.recording
+    clock = s._clock
+    s.set_clock(lambda: run.now)
     try:
         # Reaching the limit is an error: the bound itself must stay below it.
         if bound is not None and bound >= limit:
@@ -215,6 +223,7 @@ def _execute(run: Run, bound: int | None, record: bool, partial: bool) -> tuple:
         run.stopped = f"interrupted (Ctrl-C) at tick {run.now}"
     finally:
         s.upcall_limit = limit
+        s.set_clock(clock)
         steps = s.steps[steps_before:] if record else ()
         if record and not was_recording:
             s.record(False)
@@ -307,6 +316,9 @@ def _apply_specs(s, workload: Workload) -> list:
     for port, spec in specs:
         if spec.vcpu and not spec.timer:
             s.bind(port, spec.vcpu)
+    for port, spec in specs:
+        if spec.lateeoi:
+            s.bind(port, spec.vcpu or 0, lateeoi=True)
     if s.priorities:
         for port, spec in specs:
             if spec.priority is not None:

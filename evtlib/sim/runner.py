@@ -57,6 +57,12 @@ class Run:
         self.handler_time, self.port_time = handler_time, port_time
         hooked = workload.hooked_ports()
         self.hook = workload.on_deliver if hooked != frozenset() else None
+        # Late EOI (only when the workload or the model uses it): EOIs that
+        # deliveries scheduled, (tick, seq, port), and the model's deferred ones.
+        self.eoi_hook = workload.on_deliver_eoi if workload.eoi_ports() else None
+        self.late = self.eoi_hook is not None or bool(s.lateeoi_ports)
+        self.eois: list = []
+        self.eoi_count = 0
         self.vcpu = 0
         self.upcall_no = 0
         self.open: tuple | None = None            # the upcall in progress
@@ -81,7 +87,10 @@ class Run:
 
     # Xen side -----------------------------------------------------------
     def raise_due(self) -> None:
-        """Raise every event due by now: scheduled before hook events of a tick."""
+        """Raise every event due by now: scheduled before hook events of a tick.
+        EOIs due by now (late EOI) come first."""
+        if self.late:
+            self.eoi_due()
         now, st, sp, heap = self.now, self.sched_t, self.sched_p, self.heap
         n = len(st)
         while True:
@@ -118,6 +127,33 @@ class Run:
             if s.upcall_pending(v):
                 self.flag(v)
 
+    def eoi_due(self) -> None:
+        """The EOIs due by now: scheduled by deliveries, then the model's
+        deferred ones (its lateeoi worker); flag the vCPUs they make pending."""
+        s, eois = self.s, self.eois
+        done = []
+        while eois and eois[0][0] <= self.now:
+            _, _, port = heapq.heappop(eois)
+            s.eoi(port)
+            done.append(port)
+        nxt = s.next_deferred_eoi()
+        if nxt is not None and nxt <= self.now:
+            done += s.eoi_worker(self.now)
+        self.eoi_count += len(done)
+        for port in done:
+            for v in (s.notify_vcpu(port), s.cpu_of(port)):
+                if s.upcall_pending(v):
+                    self.flag(v)
+
+    def push_eoi(self, tick, port, earliest: int) -> None:
+        """Queue an EOI asked for by a delivery (``on_deliver_eoi``)."""
+        tick = check_int(tick, "EOI tick", earliest)
+        port = model_port(self.s, port, "an EOI hook")
+        if tick >= self.ticks:
+            return
+        self.seq += 1
+        heapq.heappush(self.eois, (tick, self.seq, port))
+
     def push(self, tick, port, earliest: int) -> None:
         """Queue a raise asked for by a delivery hook."""
         if type(tick) is not int or type(port) is not int:
@@ -138,6 +174,10 @@ class Run:
         due = self.sched_t[self.next] if self.next < len(self.sched_t) else None
         if self.heap and (due is None or self.heap[0][0] < due):
             due = self.heap[0][0]
+        if self.late:
+            for t in (self.eois[0][0] if self.eois else None, self.s.next_deferred_eoi()):
+                if t is not None and (due is None or t < due):
+                    due = t
         return due
 
     def next_due(self) -> int:
@@ -162,6 +202,9 @@ class Run:
         if self.hook is not None:
             for tick, p in self.hook(port, now + h):
                 self.push(tick, p, now + h)
+        if self.eoi_hook is not None:
+            for tick, p in self.eoi_hook(port, now + h):
+                self.push_eoi(tick, p, now + h)
         end = now + h
         if end > MAX_CLOCK:
             raise ClockLimit(f"port {port}'s handler would end at tick {end}, past "

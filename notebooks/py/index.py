@@ -32,6 +32,8 @@
 # * [05 · Limits and capacity](05-limits-and-capacity.ipynb): ports, memory, guests per dom0.
 # * [06 · Design review](06-design-review.ipynb): every scheme on one realistic workload.
 # * [07 · Races](07-races.ipynb): Xen and the guest at once; the FIFO bugs of 2013 replayed.
+# * [08 · Lifecycle, vCPUs, storms](08-lifecycle-vcpus-storms.ipynb): the switch to FIFO,
+#   page by page; four vCPUs and rebinding; a hostile frontend and late EOI.
 
 # %% [markdown]
 # ## What to try first

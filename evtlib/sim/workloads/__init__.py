@@ -13,6 +13,8 @@ A workload is a small object with
   returned ``(tick, port)`` pairs must not be earlier. Most workloads have
   none. ``hooked_ports()`` tells the simulator which ports have hooks
   (``None``: any port may).
+* ``on_deliver_eoi(port, tick)``: EOIs a delivery schedules (late-EOI
+  ports, see :class:`Backend`); ``eoi_ports()`` names the ports that have them.
 * ``port_class(port)``: a label ("timer", "flood", "vif"...) used to compare
   like with like (Jain's fairness index is taken over one class).
 * ``specs()``: the few ports that need setting up before the run: the timer
@@ -27,13 +29,13 @@ scheme's ``max_ports``.
 from .base import (DEVICE_RATES, DEVICES, MAX_RAISES, MAX_RATE, MIN_RATE, Mix, Pair,
                    PortSpec, Workload, check_count, check_port, check_ports, check_rate,
                    check_volume)
-from .kinds import (Burst, Explicit, Flood, FromGenerator, Guests, Periodic, Poisson, Timer,
+from .kinds import (Backend, Burst, Explicit, Flood, FromGenerator, Guests, Periodic, Poisson, Timer,
                     as_workload, with_priority)
 from .presets import PRESETS, Preset, preset
 
 __all__ = [
     "DEVICE_RATES", "DEVICES", "MAX_RAISES", "MAX_RATE", "MIN_RATE", "Mix", "Pair",
     "PortSpec", "Workload", "check_count", "check_port", "check_ports", "check_rate",
-    "check_volume", "Burst", "Explicit", "Flood", "FromGenerator", "Guests", "Periodic",
+    "check_volume", "Backend", "Burst", "Explicit", "Flood", "FromGenerator", "Guests", "Periodic",
     "Poisson", "Timer", "as_workload", "with_priority", "PRESETS", "Preset", "preset",
 ]

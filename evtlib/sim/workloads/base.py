@@ -111,11 +111,13 @@ class PortSpec:
     ``set_timer_port`` binds it there and, for FIFO, gives it priority 0.
     ``priority``: FIFO priority (0 highest .. 15); 2-level and 3-level have
     none and ignore it. ``vcpu``: bind the port to this vCPU (Xen and Linux).
+    ``lateeoi``: bind it with Linux's lateeoi chip (``bind(..., lateeoi=True)``).
     """
 
     priority: int | None = None
     vcpu: int | None = None
     timer: bool = False
+    lateeoi: bool = False
 
     def merge(self, other: "PortSpec", port: int) -> "PortSpec":
         """Combine two specs of one port; conflicting settings are an error."""
@@ -126,7 +128,8 @@ class PortSpec:
                 raise ValueError(f"port {port} is given {name} {a} by one workload "
                                  f"and {b} by another")
             out[name] = a if a is not None else b
-        return PortSpec(timer=self.timer or other.timer, **out)
+        return PortSpec(timer=self.timer or other.timer,
+                        lateeoi=self.lateeoi or other.lateeoi, **out)
 
 
 def _spec(priority=None, vcpu=None, timer=False) -> PortSpec:
@@ -161,6 +164,15 @@ class Workload:
 
     def hooked_ports(self) -> frozenset | None:
         """Ports whose delivery may trigger :meth:`on_deliver` (None: any)."""
+        return frozenset()
+
+    def on_deliver_eoi(self, port: int, tick: int) -> Iterable[Pair]:
+        """EOIs a delivery schedules, as ``(tick, port)``: the simulator calls
+        the model's ``eoi(port)`` at that tick (late-EOI ports only)."""
+        return ()
+
+    def eoi_ports(self) -> frozenset:
+        """Ports whose delivery may schedule an EOI (:meth:`on_deliver_eoi`)."""
         return frozenset()
 
     def owns(self, port: int) -> bool:
@@ -217,6 +229,7 @@ class Mix(Workload):
             raise ValueError("Mix needs at least one workload")
         self.parts = parts
         self._hooked = [w for w in parts if w.hooked_ports() != frozenset()]
+        self._eoi = [w for w in parts if w.eoi_ports()]
 
     def events(self, ticks, rng):
         out = []
@@ -235,6 +248,15 @@ class Mix(Workload):
         for w in self._hooked:
             out += list(w.on_deliver(port, tick))
         return out
+
+    def on_deliver_eoi(self, port, tick):
+        out = []
+        for w in self._eoi:
+            out += list(w.on_deliver_eoi(port, tick))
+        return out
+
+    def eoi_ports(self):
+        return frozenset().union(*(w.eoi_ports() for w in self._eoi))
 
     def hooked_ports(self):
         ports = set()

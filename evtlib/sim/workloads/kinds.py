@@ -11,6 +11,7 @@ from typing import Callable, Iterable, Mapping, Sequence
 
 import numpy as np
 
+from ...abi.checks import check_flag
 from .base import (DEVICE_RATES, DEVICES, Mix, Pair, PortSpec, Workload, _pairs, _pick,
                    _ports_text, _spec, _SpecMixin, check_count, check_port, check_ports,
                    check_rate, check_volume)
@@ -360,6 +361,54 @@ class FromGenerator(Workload):
 
     def describe(self):
         return self.name
+
+
+
+class Backend(Workload):
+    """A frontend raising ``port`` at ``rate`` raises per tick, and the
+    backend that handles it.
+
+    The raises are spread evenly as :class:`Flood`'s (a hostile frontend is
+    a high rate). The backend's handler only queues the work (it takes the
+    simulator's handler time); a worker does the work, ``work`` ticks,
+    elsewhere. With ``lateeoi=True`` the port is bound with Linux's lateeoi
+    chip and the worker calls ``eoi(port)`` when it is done, ``work`` ticks
+    after the handler ends, as netback and blkback do since XSA-332; until
+    then the port stays masked and new raises only merge. With
+    ``lateeoi=False`` (plain edge handling) every raise after the ack is a
+    new delivery.
+    """
+
+    def __init__(self, port: int, rate: float = 1.0, *, work: int = 4,
+                 lateeoi: bool = True, start: int = 0, vcpu: int | None = None,
+                 cls: str = "backend") -> None:
+        self.port = check_port(port)
+        self.rate = Fraction(check_rate(rate, "frontend rate")).limit_denominator(10**6)
+        self.work = check_count(work, "work", 1)
+        self.lateeoi = bool(check_flag(lateeoi, "lateeoi"))
+        self.start = check_count(start, "start")
+        self.cls = cls
+        self._vcpu = None if vcpu is None else check_count(vcpu, "vcpu")
+
+    def events(self, ticks, rng):
+        return Flood(self.port, float(self.rate), start=self.start).events(ticks, rng)
+
+    def on_deliver_eoi(self, port, tick):
+        return [(tick + self.work, port)] if self.lateeoi and port == self.port else ()
+
+    def eoi_ports(self):
+        return frozenset({self.port}) if self.lateeoi else frozenset()
+
+    def owns(self, port):
+        return port == self.port
+
+    def specs(self):
+        return {self.port: PortSpec(vcpu=self._vcpu, lateeoi=self.lateeoi)}
+
+    def describe(self):
+        how = "lateeoi" if self.lateeoi else "edge"
+        return (f"{self.cls}(port {self.port} {float(self.rate):g}/tick, {how}, "
+                f"work {self.work})")
 
 
 
