@@ -373,16 +373,7 @@ class EventChannels(LateEoi):
         anything is left. So every event not yet delivered stays pending and
         the next upcall delivers exactly what this one had left to deliver.
         """
-        if type(vcpu) is not int or not 0 <= vcpu < self.vcpus:
-            vcpu = self._vcpu(vcpu)
-        if force is not False:
-            force = check_flag(force, "force")
-        if self._in_upcall is not None:
-            raise NestedUpcallError(
-                f"upcall(vcpu={vcpu}) called while vCPU {self._in_upcall}'s upcall is "
-                f"running: handlers may raise, mask, unmask, bind or clear, not upcall")
-        if handler is not None and not callable(handler):
-            raise TypeError(f"handler must be callable or None, got {handler!r}")
+        vcpu, force = self._upcall_args(vcpu, handler, force)
         counters = self.counters
         counters.reads += 1
         if not (self._upcall_flag[vcpu] or force):
@@ -420,6 +411,20 @@ class EventChannels(LateEoi):
                 # now on are not "inside" it any more.
                 self._epoch[vcpu] += 1
         return delivered
+
+    def _upcall_args(self, vcpu, handler: Handler, force) -> tuple[int, bool]:
+        """Checked ``upcall`` arguments; a nested upcall is refused here."""
+        if type(vcpu) is not int or not 0 <= vcpu < self.vcpus:
+            vcpu = self._vcpu(vcpu)
+        if force is not False:
+            force = check_flag(force, "force")
+        if self._in_upcall is not None:
+            raise NestedUpcallError(
+                f"upcall(vcpu={vcpu}) called while vCPU {self._in_upcall}'s upcall is "
+                f"running: handlers may raise, mask, unmask, bind or clear, not upcall")
+        if handler is not None and not callable(handler):
+            raise TypeError(f"handler must be callable or None, got {handler!r}")
+        return vcpu, force
 
     def _interrupted(self, vcpu: int) -> None:
         """After an upcall ended by an exception: re-arm ``upcall_pending`` if

@@ -69,7 +69,8 @@ class Fifo(FifoPages, EventChannels):
         missing = check_choice(missing, "missing", MISSING)
         super().__init__(vcpus, self.port_limit(word_bits))
         self._word = array("I", [0]) * NR_CHANNELS
-        self._pages = ArrayPages(NR_CHANNELS)
+        # copy-on-write pages of the event array, for snapshots
+        self._cow = ArrayPages(NR_CHANNELS)
         self._rows: list = [None] * self.vcpus     # the last snapshot's per-vCPU rows
         # Xen-private, per port: priority, and fifo_lastq (vcpu, priority)
         # which starts zeroed (vCPU 0, priority 0). Non-defaults only.
@@ -458,7 +459,7 @@ class Fifo(FifoPages, EventChannels):
     def snapshot(self) -> Snapshot:
         # Copy-on-write pages of the event array (numpy finds the changed
         # ones); the port lists and word pairs are built only when read.
-        words = Later(array_fields, self._pages.freeze(self._word), ArrayPages.PAGE, P, M)
+        words = Later(array_fields, self._cow.freeze(self._word), ArrayPages.PAGE, P, M)
         rows = self._rows
         for v in range(self.vcpus):
             row = (("ready", self._ready[v]), ("head", tuple(self._head[v])),
