@@ -8,6 +8,7 @@ plots with matplotlib, or builds ipywidgets:
 * ``bitmap/`` and ``fifo/``: the 2-/3-level bitmap grids and the FIFO queues
   and event words, each as ``frames`` (derived from recorded steps), ``html``,
   ``plot`` and ``widgets`` modules;
+* ``races/``: a race counterexample as frames, swim lanes, HTML and a stepper;
 * ``charts``: matplotlib charts of limits, capacity and latency;
 * ``reports`` (72-column text), ``report_html`` and ``study_widgets``: the
   studies' tables and explorers;

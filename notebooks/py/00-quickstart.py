@@ -82,6 +82,18 @@ for name, s in models.items():
     print(f"{name:>4}" + "".join(f"{v:>11}" for v in s.counters.as_dict().values()))
 
 # %% [markdown]
+# Why there are three schemes at all: each gives a guest a different number of ports
+# (the chart is read off the models; notebook 05 explains it, and why 3-level's figures
+# come from a reconstruction).
+
+# %%
+from evtlib.views import charts
+
+fig, limits_chart = charts.plot_limits()
+assert limits_chart.value("fifo", 32) == models["fifo"].max_ports
+fig
+
+# %% [markdown]
 # ## Where next
 #
 # * `01-two-level-upcall`: how one 2-level upcall finds pending ports, step by step, and
