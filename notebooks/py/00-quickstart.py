@@ -87,6 +87,7 @@ for name, s in models.items():
 # come from a reconstruction).
 
 # %%
+# %matplotlib inline
 from evtlib.views import charts
 
 fig, limits_chart = charts.plot_limits()
