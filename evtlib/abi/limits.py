@@ -26,6 +26,7 @@ The 2 flag bytes every scheme has in ``vcpu_info`` are counted in neither.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 from .fifoword import EVENT_WORD_BYTES
 from .schemes import SCHEMES
@@ -94,6 +95,14 @@ def _model(name: str, word_bits: int):
 
 def limits() -> list[LimitRow]:
     """Every scheme x 32/64-bit guest, built from a full-size model of each."""
+    return list(_limit_rows())
+
+
+@lru_cache(maxsize=1)
+def _limit_rows() -> tuple[LimitRow, ...]:
+    # Six full-size models (a 128-page FIFO event array, 3-level's 64 KiB
+    # bitmaps): built once, since the rows never change and callers such as
+    # bound_memory() and the design review ask again for every row they make.
     rows = []
     for name, cls in SCHEMES.items():
         for bits in (32, 64):
@@ -103,7 +112,7 @@ def limits() -> list[LimitRow]:
                 name, cls.label, bits, m.max_ports, shared, per_vcpu,
                 per_vcpu_used_bytes=PAGE if name in PAGE_PER_VCPU else per_vcpu,
                 extra_pages=0 if name in IN_SHARED_INFO else -(-shared // PAGE)))
-    return rows
+    return tuple(rows)
 
 
 def bound_memory(scheme: str, word_bits: int, highest: int) -> BoundMemory:

@@ -200,6 +200,28 @@ def active_lab() -> LabServer:
     return _ACTIVE
 
 
+def jupyter_env(base: Path, names=("config", "data", "runtime", "ipython"),
+                drop=("JUPYTER_TOKEN",)) -> tuple[dict, dict]:
+    """Temporary Jupyter dirs under ``base`` and an environment that uses them.
+
+    Returns ``(dirs, env)``: ``dirs[name]`` for each of ``names`` (created), and
+    ``os.environ`` without ``drop`` plus the JUPYTER_*/IPYTHONDIR variables, so that a
+    server started from a test never reads or writes the user's own Jupyter files."""
+    dirs = {k: base / k for k in names}
+    for d in dirs.values():
+        d.mkdir(parents=True, exist_ok=True)
+    env = {k: v for k, v in os.environ.items() if k not in drop}
+    env.update(
+        JUPYTER_CONFIG_DIR=str(dirs["config"]),
+        JUPYTER_DATA_DIR=str(dirs["data"]),
+        JUPYTER_RUNTIME_DIR=str(dirs["runtime"]),
+        IPYTHONDIR=str(dirs["ipython"]),
+        JUPYTER_PLATFORM_DIRS="1",
+        PYTHONUNBUFFERED="1",
+    )
+    return dirs, env
+
+
 def start_lab(root: Path | None = None, startup_timeout: float = 90.0) -> LabServer:
     """Start JupyterLab serving ``root`` (default: a fresh :func:`build_root` copy).
 
@@ -209,9 +231,8 @@ def start_lab(root: Path | None = None, startup_timeout: float = 90.0) -> LabSer
     base = Path(tempfile.mkdtemp(prefix="evt-lab-"))
     if root is None:
         root = build_root(base / "root")
-    dirs = {k: base / k for k in ("config", "data", "runtime", "ipython", "settings", "workspaces")}
-    for d in dirs.values():
-        d.mkdir(parents=True, exist_ok=True)
+    dirs, env = jupyter_env(base, ("config", "data", "runtime", "ipython", "settings",
+                                   "workspaces"))
     settings = dirs["settings"]
     (settings / "@jupyterlab" / "apputils-extension").mkdir(parents=True)
     (settings / "@jupyterlab" / "apputils-extension" / "notification.jupyterlab-settings").write_text(
@@ -225,16 +246,6 @@ def start_lab(root: Path | None = None, startup_timeout: float = 90.0) -> LabSer
 
     port = free_port()
     token = secrets.token_hex(24)
-    env = dict(os.environ)
-    env.update(
-        JUPYTER_CONFIG_DIR=str(dirs["config"]),
-        JUPYTER_DATA_DIR=str(dirs["data"]),
-        JUPYTER_RUNTIME_DIR=str(dirs["runtime"]),
-        IPYTHONDIR=str(dirs["ipython"]),
-        JUPYTER_PLATFORM_DIRS="1",
-        PYTHONUNBUFFERED="1",
-    )
-    env.pop("JUPYTER_TOKEN", None)
     cmd = [
         sys.executable, "-m", "jupyterlab",
         "--no-browser",

@@ -48,20 +48,9 @@ def make_present(browser):
     base = Path(tempfile.mkdtemp(prefix="evt-make-present-"))
     root = base / "root"
     shutil.copytree(REPO / "notebooks", root, ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"))
-    dirs = {k: base / k for k in ("config", "data", "runtime", "ipython")}
-    for d in dirs.values():
-        d.mkdir(parents=True, exist_ok=True)
+    dirs, env = labmod.jupyter_env(base, drop=("MAKEFLAGS", "MFLAGS", "MAKELEVEL"))
     port, token = labmod.free_port(), secrets.token_hex(24)
-    env = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL")}
-    env.update(
-        JUPYTER_TOKEN=token,
-        JUPYTER_CONFIG_DIR=str(dirs["config"]),
-        JUPYTER_DATA_DIR=str(dirs["data"]),
-        JUPYTER_RUNTIME_DIR=str(dirs["runtime"]),
-        IPYTHONDIR=str(dirs["ipython"]),
-        JUPYTER_PLATFORM_DIRS="1",
-        PYTHONUNBUFFERED="1",
-    )
+    env["JUPYTER_TOKEN"] = token
     # -o: take the venv stamp as it is, so that make never reinstalls anything from here; the
     # dry run checks that `present` runs Voila and nothing else
     args = ["--no-print-directory", "-o", ".venv/.evtlib-installed", "present", f"VPY={sys.executable}",

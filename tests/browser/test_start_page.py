@@ -39,19 +39,10 @@ def make_lab():
     """JupyterLab started by `make lab` (the venv is taken as it is: make does not reinstall)."""
     base = Path(tempfile.mkdtemp(prefix="evt-make-lab-"))
     root = labmod.build_root(base / "root")
-    dirs = {k: base / k for k in ("config", "data", "runtime", "ipython", "settings", "workspaces")}
-    for d in dirs.values():
-        d.mkdir(parents=True, exist_ok=True)
+    dirs, env = labmod.jupyter_env(
+        base, ("config", "data", "runtime", "ipython", "settings", "workspaces"),
+        drop=("MAKEFLAGS", "MFLAGS", "MAKELEVEL", "JUPYTER_TOKEN"))
     port, token = labmod.free_port(), secrets.token_hex(24)
-    env = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL", "JUPYTER_TOKEN")}
-    env.update(
-        JUPYTER_CONFIG_DIR=str(dirs["config"]),
-        JUPYTER_DATA_DIR=str(dirs["data"]),
-        JUPYTER_RUNTIME_DIR=str(dirs["runtime"]),
-        IPYTHONDIR=str(dirs["ipython"]),
-        JUPYTER_PLATFORM_DIRS="1",
-        PYTHONUNBUFFERED="1",
-    )
     flags = " ".join([
         "--allow-root", "--no-browser", "--ServerApp.port_retries=0",
         f"--IdentityProvider.token={token}",
